@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+
+import { ConfigError, loadConfig } from './config.js';
+
+describe('configuration', () => {
+  it('has working defaults for a fresh clone', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      env: 'development',
+      demoSeed: true,
+      databaseUrl: undefined,
+    });
+    expect(config.dataDir.endsWith('.teeka')).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^Invalid configuration: PORT="eighty" is not valid/],
+    [{ PORT: '70000' }, /PORT="70000"/],
+    [
+      { DATABASE_URL: 'mysql://x' },
+      /DATABASE_URL="mysql:\/\/x" is not valid: expected a URL starting with postgres:/,
+    ],
+    [{ NODE_ENV: 'staging' }, /NODE_ENV="staging"/],
+    [{ HOST: 'example.com' }, /HOST="example.com" is not valid: expected an IP address/],
+    [{ TRUST_PROXY: 'my-proxy' }, /TRUST_PROXY="my-proxy"/],
+    [{ TLS_CERT_FILE: '/tmp/cert.pem' }, /TLS_CERT_FILE and TLS_KEY_FILE must be set together/],
+  ])('names the bad variable in one line: %j', (env, message) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('refuses a non-loopback address without TLS or a trusted proxy', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(
+      /Refusing to listen on 0.0.0.0 without TLS/,
+    );
+    expect(loadConfig({ HOST: '0.0.0.0', TRUST_PROXY: '10.0.0.5' }).trustProxy).toEqual([
+      '10.0.0.5',
+    ]);
+    expect(
+      loadConfig({ HOST: '0.0.0.0', TLS_CERT_FILE: 'c.pem', TLS_KEY_FILE: 'k.pem' }).tls,
+    ).toEqual({ certFile: 'c.pem', keyFile: 'k.pem' });
+  });
+
+  it('keeps development conveniences out of production', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).demoSeed).toBe(false);
+    expect(() => loadConfig({ NODE_ENV: 'production', TEEKA_DEMO_SEED: 'true' })).toThrow(
+      /refuses to run with NODE_ENV=production/,
+    );
+  });
+});

@@ -1,0 +1,42 @@
+import { ConfigError, loadConfig } from './config.js';
+import { DataDirLockedError } from './db/open.js';
+import { startServer } from './runtime.js';
+
+/** Composition root: config -> database -> app -> listen, and a graceful stop on signals. */
+async function main(): Promise<void> {
+  let server;
+  try {
+    const config = loadConfig();
+    server = await startServer(config);
+    const log = server.app.log;
+    log.info(
+      `Teeka is serving ${server.url} (database: ${server.database.engine}${config.databaseUrl ? '' : `, data in ${config.dataDir}`})`,
+    );
+    if (config.demoSeed) {
+      log.info(
+        `Development mode with the demo world. Open ${server.url}/ ; API docs at ${server.url}/docs`,
+      );
+    }
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const running = server;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      running.app.log.info(`${signal} received: finishing in-flight requests, then stopping`);
+      running.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          running.app.log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+await main();

@@ -1,0 +1,48 @@
+import { Writable } from 'node:stream';
+
+import pino from 'pino';
+
+import { loadConfig } from '../../server/config.js';
+import { type App, buildApp } from '../../server/http/app.js';
+import { loggerOptions } from '../../server/http/logger.js';
+import { freshDatabase } from './db.js';
+
+export interface TestApp {
+  app: App;
+  database: Awaited<ReturnType<typeof freshDatabase>>;
+  /** Every line the app logged, as written (JSON). */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** The real app on a fresh database, driven with app.inject(); logs are captured for inspection. */
+export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    TEEKA_DEMO_SEED: 'false',
+    ...env,
+  });
+  const database = await freshDatabase();
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const app = await buildApp({
+    config,
+    database,
+    logger: pino(loggerOptions(config.logLevel), stream),
+  });
+  return {
+    app,
+    database,
+    logs,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..');
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function startTeeka(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitForHealth(url: string, timeoutMs = 45_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`Teeka did not answer ${url}/healthz in time`);
+}
+
+describe('the server process', () => {
+  it('starts on an embedded database with the demo world, says where, and stops cleanly on SIGTERM', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'teeka-proc-'));
+    dirs.push(dataDir);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const teeka = startTeeka({ PORT: String(port), TEEKA_DATA_DIR: dataDir });
+    await waitForHealth(url);
+
+    const states: unknown = await (await fetch(`${url}/api/v2/admin/location/states`)).json();
+    expect(states).toMatchObject({
+      ttl: 24,
+      states: expect.arrayContaining([{ state_id: 1, state_name: 'Andaman and Nicobar Islands' }]),
+    });
+    expect(teeka.output()).toContain(`Teeka is serving ${url}`);
+
+    // A second Teeka on the same data directory must refuse, not corrupt it.
+    const intruder = startTeeka({ PORT: String(await freePort()), TEEKA_DATA_DIR: dataDir });
+    expect(await intruder.exited).toBe(1);
+    expect(intruder.output()).toContain('is in use by another running Teeka');
+
+    teeka.child.kill('SIGTERM');
+    expect(await teeka.exited).toBe(0);
+    expect(teeka.output()).toContain('SIGTERM received');
+  }, 90_000);
+
+  it('refuses to start on a bad setting with one clear line', async () => {
+    const teeka = startTeeka({ PORT: 'eighty' });
+    expect(await teeka.exited).toBe(1);
+    expect(teeka.output().trim()).toBe(
+      'Invalid configuration: PORT="eighty" is not valid: expected a port number from 0 to 65535.',
+    );
+  }, 30_000);
+});
