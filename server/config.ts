@@ -44,6 +44,10 @@ const schema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  TEEKA_REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,40}$/, { error: '1 to 40 of a-z, 0-9, _ and -' })
+    .default('teeka'),
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
   TRUST_PROXY: z
@@ -72,6 +76,7 @@ export interface Config {
   databaseUrl: string | undefined;
   databasePoolSize: number;
   redisUrl: string | undefined;
+  redisPrefix: string;
   tls: { certFile: string; keyFile: string } | undefined;
   trustProxy: string[] | undefined;
   logLevel: Raw['LOG_LEVEL'];
@@ -137,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: raw.DATABASE_URL,
     databasePoolSize: raw.DATABASE_POOL_SIZE,
     redisUrl: raw.REDIS_URL,
+    redisPrefix: raw.TEEKA_REDIS_PREFIX,
     tls,
     trustProxy,
     logLevel: raw.LOG_LEVEL,

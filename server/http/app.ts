@@ -17,6 +17,8 @@ import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/index.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { projectRoot } from '../paths.js';
+import { type Clock, systemClock } from '../platform/clock.js';
+import { createLimits, type Limits } from '../platform/limits.js';
 import { Unavailable } from './errors.js';
 import { loggerOptions } from './logger.js';
 import { registerProblemHandling } from './problem.js';
@@ -26,11 +28,13 @@ export interface AppDeps {
   database: DatabaseHandle;
   /** Overrides the logger (tests pass a stream-backed logger to read what was logged). */
   logger?: FastifyServerOptions['loggerInstance'];
+  /** Time as the services see it (tests pass a manual clock). */
+  clock?: Clock;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-export async function buildApp({ config, database, logger }: AppDeps) {
+export async function buildApp({ config, database, logger, clock = systemClock }: AppDeps) {
   const https = config.tls
     ? {
         cert: readFileSync(config.tls.certFile),
@@ -51,6 +55,13 @@ export async function buildApp({ config, database, logger }: AppDeps) {
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
+
+  const limits: Limits = createLimits({ redisUrl: config.redisUrl, namespace: config.redisPrefix });
+  if (limits.backend === 'redis' && !(await limits.ready())) {
+    app.log.warn('Redis is not reachable: rate limits are per node until it is');
+  }
+  app.addHook('onClose', () => limits.close());
+  const platform = { db: database.db, limits, clock, config };
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -90,7 +101,7 @@ export async function buildApp({ config, database, logger }: AppDeps) {
     },
   );
 
-  await app.register(createMasterDataModule({ db: database.db }).routes);
+  await app.register(createMasterDataModule(platform).routes);
 
   await app.register(fastifyStatic, { root: `${projectRoot}/web`, wildcard: false });
 

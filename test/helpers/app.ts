@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 
 import pino from 'pino';
@@ -5,6 +6,7 @@ import pino from 'pino';
 import { loadConfig } from '../../server/config.js';
 import { type App, buildApp } from '../../server/http/app.js';
 import { loggerOptions } from '../../server/http/logger.js';
+import type { Clock } from '../../server/platform/clock.js';
 import { freshDatabase } from './db.js';
 
 export interface TestApp {
@@ -16,8 +18,18 @@ export interface TestApp {
 }
 
 /** The real app on a fresh database, driven with app.inject(); logs are captured for inspection. */
-export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function testApp(
+  env: Record<string, string> = {},
+  { clock }: { clock?: Clock } = {},
+): Promise<TestApp> {
   const config = loadConfig({
+    // The PostgreSQL run also runs on Redis; each app gets its own key space.
+    ...(process.env.REDIS_URL
+      ? {
+          REDIS_URL: process.env.REDIS_URL,
+          TEEKA_REDIS_PREFIX: `test-${randomBytes(6).toString('hex')}`,
+        }
+      : {}),
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     TEEKA_DEMO_SEED: 'false',
@@ -35,6 +47,7 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
     config,
     database,
     logger: pino(loggerOptions(config.logLevel), stream),
+    ...(clock ? { clock } : {}),
   });
   return {
     app,
