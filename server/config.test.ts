@@ -19,8 +19,8 @@ describe('configuration', () => {
     [{ PORT: 'eighty' }, /^Invalid configuration: PORT="eighty" is not valid/],
     [{ PORT: '70000' }, /PORT="70000"/],
     [
-      { DATABASE_URL: 'mysql://x' },
-      /DATABASE_URL="mysql:\/\/x" is not valid: expected a URL starting with postgres:/,
+      { DATABASE_URL: 'mysql://u:secret@x' },
+      /^Invalid configuration: DATABASE_URL=\(value hidden\) is not valid: expected a URL starting with postgres:/,
     ],
     [{ NODE_ENV: 'staging' }, /NODE_ENV="staging"/],
     [{ HOST: 'example.com' }, /HOST="example.com" is not valid: expected an IP address/],

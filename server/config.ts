@@ -48,6 +48,8 @@ const schema = z.object({
     .string()
     .regex(/^[a-z0-9_-]{1,40}$/, { error: '1 to 40 of a-z, 0-9, _ and -' })
     .default('teeka'),
+  TEEKA_MASTER_KEY: z.string().min(1).optional(),
+  TEEKA_MASTER_KEY_FILE: z.string().min(1).optional(),
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
   TRUST_PROXY: z
@@ -77,6 +79,8 @@ export interface Config {
   databasePoolSize: number;
   redisUrl: string | undefined;
   redisPrefix: string;
+  masterKey: string | undefined;
+  masterKeyFile: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
   trustProxy: string[] | undefined;
   logLevel: Raw['LOG_LEVEL'];
@@ -87,6 +91,8 @@ export interface Config {
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
+
+const SECRET_SETTINGS = new Set(['DATABASE_URL', 'REDIS_URL', 'TEEKA_MASTER_KEY']);
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -104,8 +110,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
+    // URLs may carry passwords and keys are secrets: never echo them.
+    const shown = SECRET_SETTINGS.has(name) ? '(value hidden)' : JSON.stringify(input[name] ?? '');
     throw new ConfigError(
-      `Invalid configuration: ${name}=${JSON.stringify(input[name] ?? '')} is not valid: expected ${issue?.message ?? 'a valid value'}.`,
+      `Invalid configuration: ${name}=${shown} is not valid: expected ${issue?.message ?? 'a valid value'}.`,
     );
   }
   const raw = parsed.data;
@@ -143,6 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolSize: raw.DATABASE_POOL_SIZE,
     redisUrl: raw.REDIS_URL,
     redisPrefix: raw.TEEKA_REDIS_PREFIX,
+    masterKey: raw.TEEKA_MASTER_KEY,
+    masterKeyFile: raw.TEEKA_MASTER_KEY_FILE,
     tls,
     trustProxy,
     logLevel: raw.LOG_LEVEL,

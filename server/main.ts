@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config.js';
+import { KeyConfigError } from './crypto/keys.js';
 import { DataDirLockedError } from './db/open.js';
 import { startServer } from './runtime.js';
 
@@ -18,7 +19,11 @@ async function main(): Promise<void> {
       );
     }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof DataDirLockedError ||
+      error instanceof KeyConfigError
+    ) {
       console.error(error.message);
       process.exit(1);
     }

@@ -14,6 +14,7 @@ import {
 import { sql } from 'kysely';
 
 import type { Config } from '../config.js';
+import { type KeyRing, loadKeyRing } from '../crypto/keys.js';
 import type { DatabaseHandle } from '../db/index.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { projectRoot } from '../paths.js';
@@ -61,7 +62,8 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     app.log.warn('Redis is not reachable: rate limits are per node until it is');
   }
   app.addHook('onClose', () => limits.close());
-  const platform = { db: database.db, limits, clock, config };
+  const keys: KeyRing = await loadKeyRing(config);
+  const platform = { db: database.db, limits, clock, config, keys };
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -31,6 +31,7 @@ export async function testApp(
         }
       : {}),
     NODE_ENV: 'test',
+    TEEKA_MASTER_KEY: `test:${randomBytes(32).toString('base64')}`,
     LOG_LEVEL: 'info',
     TEEKA_DEMO_SEED: 'false',
     ...env,
