@@ -65,6 +65,9 @@ const schema = z.object({
     .default('info'),
   TEEKA_DEMO_SEED: bool.optional(),
   TEEKA_BODY_LIMIT: int(1024, 10_485_760, 'a size in bytes').default(16_384),
+  TEEKA_SEARCH_CACHE_SECONDS: int(0, 300, 'a number of seconds').default(30),
+  TEEKA_SEARCH_RATE_LIMIT: int(1, 10_000_000, 'a number of requests').default(100),
+  TEEKA_SEARCH_RATE_WINDOW_SECONDS: int(1, 86_400, 'a number of seconds').default(300),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -86,6 +89,11 @@ export interface Config {
   logLevel: Raw['LOG_LEVEL'];
   demoSeed: boolean;
   bodyLimit: number;
+  /** How long a node serves a public search answer from memory (0: never). */
+  searchCacheSeconds: number;
+  /** Public search requests one IP address may make per window. */
+  searchRateLimit: number;
+  searchRateWindowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -158,5 +166,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: raw.LOG_LEVEL,
     demoSeed: raw.TEEKA_DEMO_SEED ?? raw.NODE_ENV === 'development',
     bodyLimit: raw.TEEKA_BODY_LIMIT,
+    searchCacheSeconds: raw.TEEKA_SEARCH_CACHE_SECONDS,
+    searchRateLimit: raw.TEEKA_SEARCH_RATE_LIMIT,
+    searchRateWindowSeconds: raw.TEEKA_SEARCH_RATE_WINDOW_SECONDS,
   };
 }

@@ -16,6 +16,7 @@ import { sql } from 'kysely';
 import type { Config } from '../config.js';
 import { type KeyRing, loadKeyRing } from '../crypto/keys.js';
 import type { DatabaseHandle } from '../db/index.js';
+import { createFacilitiesModule } from '../modules/facilities/module.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { projectRoot } from '../paths.js';
 import { type Clock, systemClock } from '../platform/clock.js';
@@ -104,6 +105,8 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   );
 
   await app.register(createMasterDataModule(platform).routes);
+  const facilities = createFacilitiesModule(platform);
+  await app.register(facilities.routes);
 
   await app.register(fastifyStatic, { root: `${projectRoot}/web`, wildcard: false });
 

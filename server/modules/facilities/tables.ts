@@ -3,6 +3,12 @@ import type { ColumnType, Generated } from 'kysely';
 /** jsonb: written as a JSON string (the same on both engines), read back parsed. */
 type Json<T> = ColumnType<T, string, string>;
 
+export interface VaccineFee {
+  vaccine: string;
+  /** Whole rupees as a string, as CoWIN wrote it ("780"). */
+  fee: string;
+}
+
 export interface FacilityTables {
   centres: {
     center_id: Generated<number>;
@@ -14,12 +20,14 @@ export interface FacilityTables {
     pincode: number;
     lat: number;
     long: number;
+    /** time: read back as 'HH:MM:SS'. */
     opens_at: string;
     closes_at: string;
     fee_type: 'Free' | 'Paid';
-    vaccine_fees: ColumnType<{ vaccine: string; fee: string }[], string | undefined, string>;
+    vaccine_fees: ColumnType<VaccineFee[], string | undefined, string>;
     active: Generated<boolean>;
     created_at: Generated<Date>;
+    updated_at: ColumnType<Date, Date | undefined, Date>;
   };
   vaccination_sessions: {
     session_id: Generated<string>;
