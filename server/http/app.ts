@@ -107,6 +107,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   await app.register(createMasterDataModule(platform).routes);
   const facilities = createFacilitiesModule(platform);
   await app.register(facilities.routes);
+  app.decorate('facilities', facilities);
 
   await app.register(fastifyStatic, { root: `${projectRoot}/web`, wildcard: false });
 

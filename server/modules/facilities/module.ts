@@ -45,3 +45,10 @@ export function createFacilitiesModule({
 }
 
 export type FacilitiesModule = ReturnType<typeof createFacilitiesModule>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The facilities module of this app: booking and tests reach its service and cache here. */
+    facilities: FacilitiesModule;
+  }
+}

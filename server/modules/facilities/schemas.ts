@@ -113,7 +113,7 @@ export const nearbyCentre = z.object({
   block_name: z.string(),
   lat: z.string(),
   long: z.string(),
-  /** Teeka's addition: great-circle distance from the asked point, in kilometres. */
+  /** Teeka's addition: great-circle distance from the asked point (rounded to 0.001 degrees), in kilometres. */
   distance: z.number(),
 });
 export const nearbyResponse = z.object({ centers: z.array(nearbyCentre), ttl: z.number().int() });
