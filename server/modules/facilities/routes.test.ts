@@ -127,7 +127,7 @@ describe('findByPin and findByDistrict (CoWIN v2 flat sessions)', () => {
     expect(body.sessions.map((s) => s.session_id).sort()).toEqual(
       [ids.paidAdult, ids.paidYouth, ids.freeToday].sort(),
     );
-    const sessions = (response.json() as { sessions: Json[] }).sessions;
+    const sessions = response.json<{ sessions: Json[] }>().sessions;
     const youth = sessions.find((s) => s.session_id === ids.paidYouth) ?? {};
     const adult = sessions.find((s) => s.session_id === ids.paidAdult) ?? {};
     const cowinYouth = PIN_2022.sessions[1] ?? {}; // CORBEVAX 12-44: has max_age_limit
@@ -205,7 +205,7 @@ describe('calendarByPin, calendarByDistrict and calendarByCenter', () => {
     const response = await get(`${S}/calendarByPin?pincode=560041&date=${cowin(today)}`);
     expect(response.statusCode).toBe(200);
     const body = calendarResponse.parse(response.json());
-    const centers = (response.json() as { centers: (Json & { sessions: Json[] })[] }).centers;
+    const centers = response.json<{ centers: (Json & { sessions: Json[] })[] }>().centers;
     expect(body.centers.map((c) => c.center_id)).toEqual([ids.paid, ids.free]); // by name
     const paid = centers[0] ?? { sessions: [] };
     const free = centers[1] ?? { sessions: [] };
@@ -276,7 +276,7 @@ describe('findByLatLong', () => {
     const body = nearbyResponse.parse(response.json());
     expect(body.ttl).toBe(LAT_LONG.ttl);
     expect(body.centers.map((c) => c.center_id)).toEqual([ids.free, ids.paid, ids.other]);
-    const first = (response.json() as { centers: Json[] }).centers[0] ?? {};
+    const first = response.json<{ centers: Json[] }>().centers[0] ?? {};
     const { distance, ...cowinFields } = first;
     expect(Object.keys(cowinFields)).toEqual(Object.keys(LAT_LONG.centers[0] ?? {}));
     expect(typesOf(cowinFields)).toEqual(typesOf(LAT_LONG.centers[0] ?? {}));

@@ -148,7 +148,10 @@ export type NewCentreInput = z.input<typeof newCentreInput>;
 export const centreChangesInput = newCentreInput
   .omit({ district_id: true })
   .partial()
-  .extend({ active: z.boolean().optional() });
+  .extend({
+    vaccine_fees: z.array(vaccineFeeInput).max(20).optional(),
+    active: z.boolean().optional(),
+  });
 export type CentreChangesInput = z.input<typeof centreChangesInput>;
 
 /** A slot as CoWIN wrote it: `09:00AM-11:00AM`. */

@@ -125,9 +125,9 @@ describe.runIf(engine === 'postgres')('seats under real concurrency (PostgreSQL)
       capacity_precaution: 0,
     });
     let lowest = 50;
-    let running = true;
+    const state = { running: true };
     const watcher = (async () => {
-      while (running) {
+      while (state.running) {
         const row = await store.findSession(database.db, id);
         lowest = Math.min(lowest, row?.available_dose1 ?? -1);
       }
@@ -142,7 +142,7 @@ describe.runIf(engine === 'postgres')('seats under real concurrency (PostgreSQL)
         }),
       ),
     );
-    running = false;
+    state.running = false;
     await watcher;
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r) => r.status === 'rejected');

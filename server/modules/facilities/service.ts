@@ -6,12 +6,12 @@ import type { Clock } from '../../platform/clock.js';
 import type { AuditActor, AuditService, RequestContext } from '../audit/service.js';
 import { indiaDate } from './dates.js';
 import {
-  centreChangesInput,
   type CentreChangesInput,
-  newCentreInput,
+  centreChangesInput,
   type NewCentreInput,
-  newSessionInput,
+  newCentreInput,
   type NewSessionInput,
+  newSessionInput,
   SESSION_ID,
   SLOT,
 } from './schemas.js';
