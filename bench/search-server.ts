@@ -11,7 +11,8 @@ import { indiaDate } from '../server/modules/facilities/dates.js';
 import { prepareDatabase } from '../server/runtime.js';
 
 const DISTRICT = 294; // BBMP
-const CENTRES = 60;
+// 40 centres x 7 days x 2 sessions: about the size of CoWIN's own Bellary answer (180 kB).
+const CENTRES = 40;
 const DAYS = 7;
 
 const config = loadConfig();
