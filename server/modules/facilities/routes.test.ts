@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type TestApp, testApp } from '../../../test/helpers/app.js';
 import { givenFacilities } from '../../../test/helpers/facilities.js';
+import { projectRoot } from '../../paths.js';
 import { manualClock } from '../../platform/clock.js';
 import { indiaDate } from './dates.js';
 import {
@@ -14,8 +15,9 @@ import {
 } from './schemas.js';
 
 type Json = Record<string, unknown>;
+/** Captured CoWIN answers (data/samples, sources in data/SOURCES.md). */
 const sample = (name: string) =>
-  JSON.parse(readFileSync(`/work/shared/data/samples/${name}`, 'utf8')) as Json;
+  JSON.parse(readFileSync(`${projectRoot}/data/samples/${name}`, 'utf8')) as Json;
 const PIN_2022 = sample('findByPin_response_pincode_400055_2022-03-30.json') as {
   sessions: Json[];
 };

@@ -53,6 +53,20 @@ describe('seats', () => {
     expect(after.available_dose1).toBe(2);
   });
 
+  it('the database itself refuses counters below zero or above capacity', async () => {
+    const id = await given.session(await given.centre(), today, { capacity_dose1: 5 });
+    for (const value of [-1, 6]) {
+      await expect(
+        database.db
+          .updateTable('vaccination_sessions')
+          .set({ available_dose1: value })
+          .where('session_id', '=', id)
+          .execute(),
+      ).rejects.toThrow(/check constraint/);
+    }
+    expect((await service.getSession(database.db, id)).available_dose1).toBe(5);
+  });
+
   it('answers unknown and malformed session ids with unknown-session, changing nothing', async () => {
     for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid', "1' OR 1=1 --"]) {
       await expect(take(id, 'dose1')).rejects.toMatchObject({
