@@ -34,6 +34,8 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+/** The built web app (npm install and npm start build it with Vite). */
+const webRoot = `${projectRoot}/web/dist`;
 
 export async function buildApp({ config, database, logger, clock = systemClock }: AppDeps) {
   const https = config.tls
@@ -105,7 +107,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
 
   await app.register(createMasterDataModule(platform).routes);
 
-  await app.register(fastifyStatic, { root: `${projectRoot}/web`, wildcard: false });
+  await app.register(fastifyStatic, { root: webRoot, wildcard: false });
 
   return app;
 }
