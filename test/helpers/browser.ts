@@ -50,7 +50,7 @@ export async function accessibilityViolations(
   await page.evaluate(axe.default.source);
   return page.evaluate(async () => {
     const result = await (
-      window as unknown as {
+      globalThis as unknown as {
         axe: {
           run: () => Promise<{ violations: { id: string; impact: string | null; help: string }[] }>;
         };
