@@ -58,6 +58,12 @@ const schema = z.object({
       message: 'a comma-separated list of proxy IP addresses or CIDR ranges',
     })
     .optional(),
+  TEEKA_METRICS_ALLOW: z
+    .string()
+    .refine((v) => v.split(',').every((part) => isIP(part.trim().split('/')[0] ?? '') !== 0), {
+      message: 'a comma-separated list of IP addresses or CIDR ranges',
+    })
+    .default('127.0.0.0/8,::1'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'one of fatal, error, warn, info, debug, trace, silent',
@@ -87,6 +93,7 @@ export interface Config {
   tls: { certFile: string; keyFile: string } | undefined;
   trustProxy: string[] | undefined;
   logLevel: Raw['LOG_LEVEL'];
+  metricsAllow: string[];
   demoSeed: boolean;
   bodyLimit: number;
   /** How long a node serves a public search answer from memory (0: never). */
@@ -164,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tls,
     trustProxy,
     logLevel: raw.LOG_LEVEL,
+    metricsAllow: raw.TEEKA_METRICS_ALLOW.split(',').map((part) => part.trim()),
     demoSeed: raw.TEEKA_DEMO_SEED ?? raw.NODE_ENV === 'development',
     bodyLimit: raw.TEEKA_BODY_LIMIT,
     searchCacheSeconds: raw.TEEKA_SEARCH_CACHE_SECONDS,

@@ -138,6 +138,12 @@ describe('HTTP platform', () => {
     const response = await t.app.inject('/');
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('<title>Teeka</title>');
+    // A page the web app routes in the browser gets the same document; an unknown API path does not.
+    const page = await t.app.inject({ url: '/verify', headers: { accept: 'text/html' } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<div id="root">');
+    const api = await t.app.inject({ url: '/api/v2/nothing', headers: { accept: 'text/html' } });
+    expect(api.statusCode).toBe(404);
   });
 
   it('never logs secrets from request headers', async () => {

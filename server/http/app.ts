@@ -21,7 +21,9 @@ import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { projectRoot } from '../paths.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import { createLimits, type Limits } from '../platform/limits.js';
-import { Unavailable } from './errors.js';
+import { createMetrics } from '../platform/metrics.js';
+import { addressList } from './address-list.js';
+import { NotFound, Unavailable } from './errors.js';
 import { loggerOptions } from './logger.js';
 import { registerProblemHandling } from './problem.js';
 
@@ -35,6 +37,8 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+/** The built web app (npm install and npm start build it with Vite). */
+const webRoot = `${projectRoot}/web/dist`;
 
 export async function buildApp({ config, database, logger, clock = systemClock }: AppDeps) {
   const https = config.tls
@@ -58,13 +62,18 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
 
-  const limits: Limits = createLimits({ redisUrl: config.redisUrl, namespace: config.redisPrefix });
+  const metrics = createMetrics();
+  const limits: Limits = createLimits({
+    redisUrl: config.redisUrl,
+    namespace: config.redisPrefix,
+    onRefused: (rule) => metrics.rateLimited.inc({ limit: rule }),
+  });
   if (limits.backend === 'redis' && !(await limits.ready())) {
     app.log.warn('Redis is not reachable: rate limits are per node until it is');
   }
   app.addHook('onClose', () => limits.close());
   const keys: KeyRing = await loadKeyRing(config);
-  const platform = { db: database.db, limits, clock, config, keys };
+  const platform = { db: database.db, limits, clock, config, keys, metrics };
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -88,6 +97,23 @@ export async function buildApp({ config, database, logger, clock = systemClock }
 
   app.get('/docs/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+  // Operational detail is for the operators' network only (TEEKA_METRICS_ALLOW).
+  const metricsReaders = addressList(config.metricsAllow);
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (!metricsReaders.check(request.ip)) throw new NotFound('There is nothing at this path.');
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
   app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is up' } }, () => ({
     status: 'ok',
   }));
@@ -109,7 +135,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   await app.register(facilities.routes);
   app.decorate('facilities', facilities);
 
-  await app.register(fastifyStatic, { root: `${projectRoot}/web`, wildcard: false });
+  await app.register(fastifyStatic, { root: webRoot, wildcard: false });
 
   return app;
 }

@@ -156,6 +156,14 @@ export function registerProblemHandling(app: FastifyInstance) {
         `This path does not accept ${request.method}.`,
       );
     }
+    // The web app routes in the browser: a page address it owns gets its index.html.
+    if (
+      request.method === 'GET' &&
+      !/^\/(api|docs)(\/|$)/.test(path) &&
+      request.headers.accept?.includes('text/html')
+    ) {
+      return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    }
     return sendProblem(request, reply, 404, 'not-found', 'There is nothing at this path.');
   });
 }

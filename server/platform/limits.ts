@@ -43,9 +43,12 @@ export interface Limits {
 export function createLimits({
   redisUrl,
   namespace = 'teeka',
+  onRefused,
 }: {
   redisUrl?: string | undefined;
   namespace?: string;
+  /** Told the rule's name each time a key is refused (metrics). */
+  onRefused?: (rule: string) => void;
 }): Limits {
   const redis = redisUrl
     ? new Redis(redisUrl, {
@@ -79,11 +82,13 @@ export function createLimits({
       remaining: result.remainingPoints,
     });
     const refuse = (error: unknown): LimitDecision => {
-      if (error instanceof RateLimiterRes)
+      if (error instanceof RateLimiterRes) {
+        onRefused?.(rule.name);
         return {
           allowed: false,
           retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)),
         };
+      }
       throw error;
     };
     return {
