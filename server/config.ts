@@ -65,6 +65,7 @@ const schema = z.object({
     .default('info'),
   TEEKA_DEMO_SEED: bool.optional(),
   TEEKA_BODY_LIMIT: int(1024, 10_485_760, 'a size in bytes').default(16_384),
+  TEEKA_PUBLIC_URL: url(['http:', 'https:']).optional(),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -86,6 +87,8 @@ export interface Config {
   logLevel: Raw['LOG_LEVEL'];
   demoSeed: boolean;
   bodyLimit: number;
+  /** Where people reach this deployment: the base of links Teeka hands out (staff enrolment). */
+  publicUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -158,5 +161,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: raw.LOG_LEVEL,
     demoSeed: raw.TEEKA_DEMO_SEED ?? raw.NODE_ENV === 'development',
     bodyLimit: raw.TEEKA_BODY_LIMIT,
+    publicUrl: (
+      raw.TEEKA_PUBLIC_URL ??
+      `${tls ? 'https' : 'http'}://${raw.HOST.includes(':') ? `[${raw.HOST}]` : raw.HOST}:${raw.PORT}`
+    ).replace(/\/+$/, ''),
   };
 }

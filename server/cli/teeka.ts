@@ -6,6 +6,7 @@ import { DataDirLockedError, openConfiguredDatabase } from '../db/open.js';
 import { createAuditModule } from '../modules/audit/module.js';
 import { seedDemoWorld } from '../modules/facilities/demo.js';
 import { createFacilityStore } from '../modules/facilities/store.js';
+import { registerStaffCommands } from './staff.js';
 
 /** The `teeka` command: operations on a Teeka deployment, configured by the same environment as the server. */
 export function buildCli(): Command {
@@ -64,6 +65,8 @@ export function buildCli(): Command {
         await database.close();
       }
     });
+
+  registerStaffCommands(program);
 
   return program;
 }

@@ -17,6 +17,8 @@ import type { Config } from '../config.js';
 import { type KeyRing, loadKeyRing } from '../crypto/keys.js';
 import type { DatabaseHandle } from '../db/index.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
+import { recordRefusals } from '../modules/staff/audited.js';
+import { createStaffModule } from '../modules/staff/module.js';
 import { projectRoot } from '../paths.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import { createLimits, type Limits } from '../platform/limits.js';
@@ -104,6 +106,9 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   );
 
   await app.register(createMasterDataModule(platform).routes);
+  const staff = createStaffModule(platform);
+  recordRefusals(app, database.db, staff.audit);
+  await app.register(staff.routes);
 
   await app.register(fastifyStatic, { root: `${projectRoot}/web`, wildcard: false });
 
