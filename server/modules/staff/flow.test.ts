@@ -49,7 +49,10 @@ describe('staff: enrol -> login with TOTP -> step-up -> force-reset-all -> re-en
     expect(reset.json()).toEqual({ accounts: 2, sessionsRevoked: 2 });
 
     for (const session of [admin, vaccinator]) {
-      const rejected = await t.app.inject({ url: '/api/v1/staff/auth/me', headers: session.headers });
+      const rejected = await t.app.inject({
+        url: '/api/v1/staff/auth/me',
+        headers: session.headers,
+      });
       expect(rejected.statusCode).toBe(401);
     }
 
@@ -95,7 +98,11 @@ describe('staff: enrol -> login with TOTP -> step-up -> force-reset-all -> re-en
 
     const recorded = await auditRows(t.database.db, 'staff.force-reset');
     expect(recorded).toEqual([
-      expect.objectContaining({ actor_id: admin.id, outcome: 'denied', reason: 'step-up-required' }),
+      expect.objectContaining({
+        actor_id: admin.id,
+        outcome: 'denied',
+        reason: 'step-up-required',
+      }),
       expect.objectContaining({
         actor_id: admin.id,
         outcome: 'allowed',
