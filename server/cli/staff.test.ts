@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { engine, freshDatabase } from '../../test/helpers/db.js';
+import { linkToken, staffClient } from '../../test/helpers/staff.js';
+import { loadConfig } from '../config.js';
+import { openConfiguredDatabase } from '../db/open.js';
+import { buildApp } from '../http/app.js';
+import { manualClock } from '../platform/clock.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const step of cleanup) await step();
+});
+
+/** `teeka ...` as an operator runs it, in its own process, on the deployment's settings. */
+function teeka(env: Record<string, string>, ...args: string[]) {
+  return new Promise<{ code: number | null; output: string }>((resolve) => {
+    let output = '';
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        "import { runCli } from './server/cli/teeka.ts'; await runCli(process.argv);",
+        'teeka',
+        ...args,
+      ],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+async function deployment(): Promise<Record<string, string>> {
+  const base = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    TEEKA_DEMO_SEED: 'false',
+    TEEKA_MASTER_KEY: `k1:${randomBytes(32).toString('base64')}`,
+    TEEKA_PUBLIC_URL: 'https://teeka.example.org/',
+  };
+  if (engine === 'postgres') {
+    const database = await freshDatabase(2);
+    cleanup.push(() => database.close());
+    return { ...base, DATABASE_URL: database.url ?? '' };
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'teeka-cli-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  return { ...base, TEEKA_DATA_DIR: dir };
+}
+
+describe('teeka staff', () => {
+  it('create-admin bootstraps the first national admin once; force-reset --all ends every session', async () => {
+    const env = await deployment();
+    const created = await teeka(env, 'staff', 'create-admin', '--username', 'Root.Admin');
+    expect(created.code, created.output).toBe(0);
+    const url = /https:\/\/teeka\.example\.org\/staff\/enrol#[A-Za-z0-9_-]{43}/.exec(
+      created.output,
+    )?.[0];
+    expect(url).toBeDefined();
+
+    const again = await teeka(env, 'staff', 'create-admin', '--username', 'second.admin');
+    expect(again.code).toBe(1);
+    expect(again.output).toContain('A national admin exists already');
+
+    // Enrol and sign in through the API on the same database.
+    const config = loadConfig(env);
+    const clock = manualClock();
+    let database = await openConfiguredDatabase(config);
+    let app = await buildApp({ config, database, clock });
+    const client = staffClient({ app, database, logs: [], close: () => app.close() }, clock);
+    const secret = await client.enrol(linkToken(url ?? ''), 'the first admin of the drive');
+    const session = await client.login('root.admin', 'the first admin of the drive', secret);
+    await app.close();
+    await database.close();
+
+    const reset = await teeka(env, 'staff', 'force-reset', '--all');
+    expect(reset.code, reset.output).toBe(0);
+    expect(reset.output).toContain('Forced a reset for 1 accounts; 1 sessions and tokens ended.');
+
+    database = await openConfiguredDatabase(config);
+    app = await buildApp({ config, database, clock });
+    try {
+      const me = await app.inject({ url: '/api/v1/staff/auth/me', headers: session.headers });
+      expect(me.statusCode).toBe(401);
+      const audit = await database.db
+        .selectFrom('audit_log')
+        .select(['actor_type', 'action'])
+        .where('action', 'in', ['staff.account.create', 'staff.force-reset'])
+        .orderBy('id')
+        .execute();
+      expect(audit).toEqual([
+        { actor_type: 'system', action: 'staff.account.create' },
+        { actor_type: 'system', action: 'staff.force-reset' },
+      ]);
+    } finally {
+      await app.close();
+      await database.close();
+    }
+  }, 120_000);
+});
