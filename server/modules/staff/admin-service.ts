@@ -1,7 +1,7 @@
 import type { Db } from '../../db/index.js';
 import { Conflict, Forbidden, Invalid } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
-import type { AuditActor, AuditService, RequestContext } from '../audit/service.js';
+import type { AuditActor, AuditEvent, AuditService, RequestContext } from '../audit/service.js';
 import { type Access, denied, staffActor, type StaffPrincipal, type Target } from './access.js';
 import { withAudit } from './audited.js';
 import { ENROLMENT_MS, STEP_UP_MS } from './auth-service.js';
@@ -47,6 +47,25 @@ export function createAdminService({
   throttle: LoginThrottle;
   enrolmentUrl: (token: string) => string;
 }) {
+  const allowed = (
+    tx: Db,
+    actor: AuditActor,
+    action: string,
+    context: RequestContext | undefined,
+    { subject, details }: { subject?: string; details?: AuditEvent['details'] } = {},
+  ) =>
+    audit.record(
+      tx,
+      {
+        actor,
+        action,
+        outcome: 'allowed',
+        ...(subject ? { subject: { type: 'staff', id: subject } } : {}),
+        ...(details ? { details } : {}),
+      },
+      context,
+    );
+
   /** Sensitive actions need a second factor proven within the last five minutes. */
   function requireStepUp(staff: StaffPrincipal, action: string) {
     if (clock.now().getTime() - staff.secondFactorAt.getTime() > STEP_UP_MS) {
@@ -160,16 +179,9 @@ export function createAdminService({
       const now = clock.now();
       await store.markMustReset(tx, ids);
       const sessions = await store.revokeSessionsOf(tx, ids, now);
-      await audit.record(
-        tx,
-        {
-          actor: staff ? staffActor(staff) : SYSTEM,
-          action: 'staff.force-reset',
-          outcome: 'allowed',
-          details: { scope: JSON.stringify(scope), accounts: ids.length, sessions },
-        },
-        context,
-      );
+      await allowed(tx, staff ? staffActor(staff) : SYSTEM, 'staff.force-reset', context, {
+        details: { scope: JSON.stringify(scope), accounts: ids.length, sessions },
+      });
       return { accounts: ids.length, sessionsRevoked: sessions };
     });
   }
@@ -189,17 +201,10 @@ export function createAdminService({
         const id = await insertAccount(tx, input.username.toLowerCase(), staff.id);
         await store.replaceGrants(tx, id, grants);
         const link = await issueLink(tx, id, 'enrol');
-        await audit.record(
-          tx,
-          {
-            actor: staffActor(staff),
-            action: 'staff.account.create',
-            subject: { type: 'staff', id },
-            outcome: 'allowed',
-            details: { grants: grants.map((g) => `${g.role}@${placeLabel(g)}`).join(',') },
-          },
-          context,
-        );
+        await allowed(tx, staffActor(staff), 'staff.account.create', context, {
+          subject: id,
+          details: { grants: grants.map((g) => `${g.role}@${placeLabel(g)}`).join(',') },
+        });
         return { id, ...link };
       });
     },
@@ -239,20 +244,13 @@ export function createAdminService({
         if ([...before, ...grants].some((g) => isAdminRole(g.role)))
           requireStepUp(staff, 'staff.grants.set');
         await store.replaceGrants(tx, staffId, grants);
-        await audit.record(
-          tx,
-          {
-            actor: staffActor(staff),
-            action: 'staff.grants.set',
-            subject: { type: 'staff', id: staffId },
-            outcome: 'allowed',
-            details: {
-              before: before.map((g) => `${g.role}@${placeLabel(g)}`).join(','),
-              after: grants.map((g) => `${g.role}@${placeLabel(g)}`).join(','),
-            },
+        await allowed(tx, staffActor(staff), 'staff.grants.set', context, {
+          subject: staffId,
+          details: {
+            before: before.map((g) => `${g.role}@${placeLabel(g)}`).join(','),
+            after: grants.map((g) => `${g.role}@${placeLabel(g)}`).join(','),
           },
-          context,
-        );
+        });
         return { grants };
       });
     },
@@ -271,16 +269,9 @@ export function createAdminService({
         });
         await store.revokeSessionsOf(tx, [staffId], now);
         const link = await issueLink(tx, staffId, 'enrol');
-        await audit.record(
-          tx,
-          {
-            actor: staffActor(staff),
-            action: 'staff.credentials.reset',
-            subject: { type: 'staff', id: staffId },
-            outcome: 'allowed',
-          },
-          context,
-        );
+        await allowed(tx, staffActor(staff), 'staff.credentials.reset', context, {
+          subject: staffId,
+        });
         return link;
       });
     },
@@ -292,17 +283,10 @@ export function createAdminService({
         await store.updateAccount(tx, staffId, { status: 'disabled' });
         await store.closeEnrolments(tx, [staffId], now);
         const sessions = await store.revokeSessionsOf(tx, [staffId], now);
-        await audit.record(
-          tx,
-          {
-            actor: staffActor(staff),
-            action: 'staff.account.disable',
-            subject: { type: 'staff', id: staffId },
-            outcome: 'allowed',
-            details: { sessions },
-          },
-          context,
-        );
+        await allowed(tx, staffActor(staff), 'staff.account.disable', context, {
+          subject: staffId,
+          details: { sessions },
+        });
         return { status: 'disabled' as const, sessionsRevoked: sessions };
       });
     },
@@ -311,16 +295,7 @@ export function createAdminService({
     async unlock(staff: StaffPrincipal, staffId: string, context: RequestContext) {
       const username = await db.transaction().execute(async (tx) => {
         const { account } = await requireManageable(tx, staff, staffId, 'staff.account.unlock');
-        await audit.record(
-          tx,
-          {
-            actor: staffActor(staff),
-            action: 'staff.account.unlock',
-            subject: { type: 'staff', id: staffId },
-            outcome: 'allowed',
-          },
-          context,
-        );
+        await allowed(tx, staffActor(staff), 'staff.account.unlock', context, { subject: staffId });
         return account.username;
       });
       await throttle.clear(username);
@@ -331,16 +306,9 @@ export function createAdminService({
       return db.transaction().execute(async (tx) => {
         const ids = await scopeAccounts(tx, staff, scope, 'staff.sessions.revoke');
         const sessions = await store.revokeSessionsOf(tx, ids, clock.now());
-        await audit.record(
-          tx,
-          {
-            actor: staffActor(staff),
-            action: 'staff.sessions.revoke',
-            outcome: 'allowed',
-            details: { scope: JSON.stringify(scope), accounts: ids.length, sessions },
-          },
-          context,
-        );
+        await allowed(tx, staffActor(staff), 'staff.sessions.revoke', context, {
+          details: { scope: JSON.stringify(scope), accounts: ids.length, sessions },
+        });
         return { accounts: ids.length, sessionsRevoked: sessions };
       });
     },
@@ -365,11 +333,8 @@ export function createAdminService({
         const id = await insertAccount(tx, username.toLowerCase(), null);
         await store.replaceGrants(tx, id, [{ role: 'national-admin', ...COUNTRY }]);
         const link = await issueLink(tx, id, 'enrol');
-        await audit.record(tx, {
-          actor: SYSTEM,
-          action: 'staff.account.create',
-          subject: { type: 'staff', id },
-          outcome: 'allowed',
+        await allowed(tx, SYSTEM, 'staff.account.create', undefined, {
+          subject: id,
           details: { grants: 'national-admin@country', bootstrap: true },
         });
         return { id, ...link };

@@ -2,7 +2,7 @@ import { decryptField, encryptField, type KeyRing } from '../../crypto/keys.js';
 import type { Db } from '../../db/index.js';
 import { Forbidden, Invalid, RateLimited, Unauthorized } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
-import type { AuditService, RequestContext } from '../audit/service.js';
+import type { AuditEvent, AuditService, RequestContext } from '../audit/service.js';
 import { staffActor, type StaffPrincipal } from './access.js';
 import { withAudit } from './audited.js';
 import {
@@ -70,6 +70,25 @@ export function createAuthService({
       reason,
       ...(staffId ? { subject: { type: 'staff', id: staffId } } : {}),
     });
+
+  /** An account acting on itself (enrolment, a login that must reset first). */
+  const bySelf = (
+    tx: Db,
+    staffId: string,
+    action: string,
+    context: RequestContext,
+    rest: Pick<AuditEvent, 'outcome' | 'reason' | 'details'>,
+  ) =>
+    audit.record(
+      tx,
+      {
+        actor: { type: 'staff', id: staffId },
+        action,
+        subject: { type: 'staff', id: staffId },
+        ...rest,
+      },
+      context,
+    );
 
   async function openLink(tx: Db, token: string) {
     const link = await store.enrolmentForUpdate(tx, tokenHash(token));
@@ -150,17 +169,10 @@ export function createAuthService({
             expires_at: expiresAt,
             used_at: null,
           });
-          await audit.record(
-            tx,
-            {
-              actor: { type: 'staff', id: account.staff_id },
-              action: 'staff.login',
-              subject: { type: 'staff', id: account.staff_id },
-              outcome: 'denied',
-              reason: 'reset-required',
-            },
-            context,
-          );
+          await bySelf(tx, account.staff_id, 'staff.login', context, {
+            outcome: 'denied',
+            reason: 'reset-required',
+          });
           return { status: 'reset-required', enrolmentToken, expiresAt };
         }
         // A new session id at every login; a session the browser still presented ends.
@@ -279,17 +291,10 @@ export function createAuthService({
         await store.updateEnrolment(tx, link.token_hash, {
           pending_totp_secret: encryptField(keys, TOTP_PURPOSE, secret),
         });
-        await audit.record(
-          tx,
-          {
-            actor: { type: 'staff', id: account.staff_id },
-            action: 'staff.enrolment.start',
-            subject: { type: 'staff', id: account.staff_id },
-            outcome: 'allowed',
-            details: { purpose: link.purpose },
-          },
-          context,
-        );
+        await bySelf(tx, account.staff_id, 'staff.enrolment.start', context, {
+          outcome: 'allowed',
+          details: { purpose: link.purpose },
+        });
         return {
           username: account.username,
           totpSecret: secret,
@@ -335,17 +340,10 @@ export function createAuthService({
         });
         await store.closeEnrolments(tx, [account.staff_id], now);
         await store.revokeSessionsOf(tx, [account.staff_id], now);
-        await audit.record(
-          tx,
-          {
-            actor: { type: 'staff', id: account.staff_id },
-            action: 'staff.enrolment.complete',
-            subject: { type: 'staff', id: account.staff_id },
-            outcome: 'allowed',
-            details: { purpose: link.purpose },
-          },
-          context,
-        );
+        await bySelf(tx, account.staff_id, 'staff.enrolment.complete', context, {
+          outcome: 'allowed',
+          details: { purpose: link.purpose },
+        });
       });
       return { status: 'enrolled' as const };
     },

@@ -115,6 +115,15 @@ export function createStaffStore() {
     },
     /** Accounts every one of whose grants lies inside `place` (the country: every account with a grant). */
     async accountsWithin(tx: Db, place: Place): Promise<string[]> {
+      // Ancestors are stored with each grant: "inside" is one column at the place's level.
+      const level =
+        place.centerId !== null
+          ? (['g.center_id', place.centerId] as const)
+          : place.districtId !== null
+            ? (['g.district_id', place.districtId] as const)
+            : place.stateId !== null
+              ? (['g.state_id', place.stateId] as const)
+              : null;
       const rows = await tx
         .selectFrom('staff_accounts as a')
         .select('a.staff_id')
@@ -123,37 +132,16 @@ export function createStaffStore() {
           eb.exists(eb.selectFrom('staff_grants as g').whereRef('g.staff_id', '=', 'a.staff_id')),
         )
         .where((eb) => {
-          const outside = eb
-            .selectFrom('staff_grants as g')
-            .whereRef('g.staff_id', '=', 'a.staff_id');
-          if (place.centerId !== null)
-            return eb.not(
-              eb.exists(
-                outside.where((w) =>
-                  w.or([w('g.center_id', 'is', null), w('g.center_id', '!=', place.centerId)]),
-                ),
-              ),
-            );
-          if (place.districtId !== null)
-            return eb.not(
-              eb.exists(
-                outside.where((w) =>
-                  w.or([
-                    w('g.district_id', 'is', null),
-                    w('g.district_id', '!=', place.districtId),
-                  ]),
-                ),
-              ),
-            );
-          if (place.stateId !== null)
-            return eb.not(
-              eb.exists(
-                outside.where((w) =>
-                  w.or([w('g.state_id', 'is', null), w('g.state_id', '!=', place.stateId)]),
-                ),
-              ),
-            );
-          return eb.lit(true);
+          if (!level) return eb.lit(true);
+          const [column, id] = level;
+          return eb.not(
+            eb.exists(
+              eb
+                .selectFrom('staff_grants as g')
+                .whereRef('g.staff_id', '=', 'a.staff_id')
+                .where((w) => w.or([w(column, 'is', null), w(column, '!=', id)])),
+            ),
+          );
         })
         .execute();
       return rows.map((r) => r.staff_id);
