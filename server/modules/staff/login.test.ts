@@ -10,6 +10,7 @@ import {
   totp,
 } from '../../../test/helpers/staff.js';
 import { manualClock } from '../../platform/clock.js';
+import { sessionCookie } from './authenticate.js';
 
 let t: TestApp;
 let clock: TestClock;
@@ -264,6 +265,13 @@ describe('staff sessions', () => {
     );
     expect(out.statusCode).toBe(204);
     expect((await me({ cookie: jar2 })).statusCode).toBe(401);
+  });
+
+  it('marks the cookie Secure and __Host- when browsers reach Teeka over TLS', () => {
+    const token = 'A'.repeat(43);
+    expect(sessionCookie(true, token, 43_200)).toBe(
+      `__Host-teeka_staff=${token}; Path=/; Max-Age=43200; HttpOnly; SameSite=Strict; Secure`,
+    );
   });
 
   it('ends sessions after 30 idle minutes and 12 hours in all, bearer tokens too', async () => {

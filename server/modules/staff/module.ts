@@ -40,7 +40,8 @@ export function createStaffModule({
     // The token rides in the fragment, which browsers never send to a server or its logs.
     enrolmentUrl: (token) => `${config.publicUrl}/staff/enrol#${token}`,
   });
-  const tls = config.tls !== undefined;
+  // Browsers reach Teeka over HTTPS when it terminates TLS itself or sits behind a trusted TLS proxy.
+  const tls = config.tls !== undefined || config.trustProxy !== undefined;
   const authenticate = staffAuthenticator(auth, tls);
   return {
     /** For other modules' staff routes: `{ preHandler: staff.authenticate }`, then `staff.access.require(...)`. */
