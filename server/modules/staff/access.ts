@@ -70,11 +70,10 @@ export function createAccess({ store }: { store: StaffStore }) {
         ),
       ),
     ];
-    const [states, districts, centres] = await Promise.all([
-      store.statesExisting(tx, ids('stateId')),
-      store.districtsOf(tx, ids('districtId')),
-      store.centresOf(tx, ids('centerId')),
-    ]);
+    // One after another: a transaction is one connection.
+    const states = await store.statesExisting(tx, ids('stateId'));
+    const districts = await store.districtsOf(tx, ids('districtId'));
+    const centres = await store.centresOf(tx, ids('centerId'));
     return targets.map((t): Place | null => {
       if (t === 'country') return COUNTRY;
       if ('stateId' in t)
