@@ -13,7 +13,6 @@ import {
   holdsOver,
   isAdminRole,
   mayGrant,
-  type Place,
   placeLabel,
   type Role,
   roleFitsPlace,
@@ -157,10 +156,10 @@ export function createAdminService({
         throw denied(staff, action, 'outside-jurisdiction', { target: scope.accountId });
       return [scope.accountId];
     }
-    const place: Place | null =
-      'all' in scope ? COUNTRY : ((await access.resolve(tx, [scope]))[0] ?? null);
-    if (staff && (!place || !holdsOver(staff.grants, ADMIN_ROLES, place)))
-      throw denied(staff, action, 'outside-jurisdiction', { scope: JSON.stringify(scope) });
+    const target: Target = 'all' in scope ? 'country' : scope;
+    const place = staff
+      ? (await access.require(tx, staff, { roles: ADMIN_ROLES, within: target, action }))[0]
+      : (await access.resolve(tx, [target]))[0];
     if (!place) throw new Invalid('This place does not exist.', 'unknown-place');
     const ids = await store.accountsWithin(tx, place);
     if (!staff) return ids;
