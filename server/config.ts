@@ -74,6 +74,7 @@ const schema = z.object({
   TEEKA_SEARCH_CACHE_SECONDS: int(0, 300, 'a number of seconds').default(30),
   TEEKA_SEARCH_RATE_LIMIT: int(1, 10_000_000, 'a number of requests').default(100),
   TEEKA_SEARCH_RATE_WINDOW_SECONDS: int(1, 86_400, 'a number of seconds').default(300),
+  TEEKA_PUBLIC_URL: url(['http:', 'https:']).optional(),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -101,6 +102,8 @@ export interface Config {
   /** Public search requests one IP address may make per window. */
   searchRateLimit: number;
   searchRateWindowSeconds: number;
+  /** Where people reach this deployment: the base of links Teeka hands out (staff enrolment). */
+  publicUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -177,5 +180,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     searchCacheSeconds: raw.TEEKA_SEARCH_CACHE_SECONDS,
     searchRateLimit: raw.TEEKA_SEARCH_RATE_LIMIT,
     searchRateWindowSeconds: raw.TEEKA_SEARCH_RATE_WINDOW_SECONDS,
+    publicUrl: (
+      raw.TEEKA_PUBLIC_URL ??
+      `${tls ? 'https' : 'http'}://${raw.HOST.includes(':') ? `[${raw.HOST}]` : raw.HOST}:${raw.PORT}`
+    ).replace(/\/+$/, ''),
   };
 }

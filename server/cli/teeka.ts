@@ -7,6 +7,7 @@ import { createAuditModule } from '../modules/audit/module.js';
 import { seedDemoWorld } from '../modules/facilities/demo.js';
 import { createFacilityStore } from '../modules/facilities/store.js';
 import { registerFacilityCommands } from './facilities.js';
+import { registerStaffCommands } from './staff.js';
 
 /** The `teeka` command: operations on a Teeka deployment, configured by the same environment as the server. */
 export function buildCli(): Command {
@@ -67,6 +68,7 @@ export function buildCli(): Command {
     });
 
   registerFacilityCommands(program, () => openConfiguredDatabase(loadConfig()));
+  registerStaffCommands(program);
 
   return program;
 }

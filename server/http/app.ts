@@ -18,6 +18,8 @@ import { type KeyRing, loadKeyRing } from '../crypto/keys.js';
 import type { DatabaseHandle } from '../db/index.js';
 import { createFacilitiesModule } from '../modules/facilities/module.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
+import { recordRefusals } from '../modules/staff/audited.js';
+import { createStaffModule } from '../modules/staff/module.js';
 import { projectRoot } from '../paths.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import { createLimits, type Limits } from '../platform/limits.js';
@@ -134,6 +136,9 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   const facilities = createFacilitiesModule(platform);
   await app.register(facilities.routes);
   app.decorate('facilities', facilities);
+  const staff = createStaffModule(platform);
+  recordRefusals(app, database.db, staff.audit);
+  await app.register(staff.routes);
 
   await app.register(fastifyStatic, { root: webRoot, wildcard: false });
 
