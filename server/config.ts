@@ -65,6 +65,7 @@ const schema = z.object({
     .default('info'),
   TEEKA_DEMO_SEED: bool.optional(),
   TEEKA_BODY_LIMIT: int(1024, 10_485_760, 'a size in bytes').default(16_384),
+  TEEKA_AUDIT_CHECKPOINT_SECONDS: int(0, 86_400, 'a number of seconds').default(60),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -86,6 +87,8 @@ export interface Config {
   logLevel: Raw['LOG_LEVEL'];
   demoSeed: boolean;
   bodyLimit: number;
+  /** Seconds between audit checkpoints (made only when there are new records); 0: on demand only. */
+  auditCheckpointSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -158,5 +161,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: raw.LOG_LEVEL,
     demoSeed: raw.TEEKA_DEMO_SEED ?? raw.NODE_ENV === 'development',
     bodyLimit: raw.TEEKA_BODY_LIMIT,
+    auditCheckpointSeconds: raw.TEEKA_AUDIT_CHECKPOINT_SECONDS,
   };
 }
