@@ -60,7 +60,9 @@ export async function auditCheckpoint(
   keys: KeyRing,
   outFile: string,
 ): Promise<CommandOutcome> {
-  const latest = await createAuditTrail({ db, keys, clock: systemClock }).checkpointNow();
+  const latest = await createAuditTrail({ db, keys, clock: systemClock }).checkpointNow({
+    waitMs: 10_000,
+  });
   if (!latest)
     return { exitCode: 1, lines: ['The audit log is empty: there is nothing to sign yet.'] };
   await writeFile(outFile, `${JSON.stringify(latest, null, 2)}\n`);

@@ -87,7 +87,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   });
   if (config.auditCheckpointSeconds > 0) {
     const checkpoints = startRepeating(
-      auditTrail.checkpointNow,
+      () => auditTrail.checkpointNow(),
       config.auditCheckpointSeconds * 1000,
       (error) => app.log.error({ err: error }, 'audit checkpoint failed'),
     );

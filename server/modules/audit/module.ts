@@ -1,3 +1,5 @@
+import { setTimeout } from 'node:timers/promises';
+
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
@@ -51,12 +53,21 @@ export function createAuditTrail({ db, keys, clock }: { db: Db; keys: KeyRing; c
     key,
     tree,
     routes,
-    /** Adds every settled record to the tree, then signs a checkpoint if it grew. */
-    checkpointNow: () =>
-      db.transaction().execute(async (tx) => {
-        await tree.sequence(tx);
-        return tree.checkpointIfGrown(tx);
-      }),
+    /**
+     * Adds every settled record to the tree, then signs a checkpoint if it grew. With
+     * `waitMs`, first waits (up to that long) until every record committed before the call
+     * is settled: transactions running elsewhere on the server can hold that back briefly.
+     */
+    async checkpointNow({ waitMs = 0 }: { waitMs?: number } = {}) {
+      const target = await store.maxVisibleRecordId(db);
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const { settledUpTo } = await db.transaction().execute((tx) => tree.sequence(tx));
+        if (settledUpTo >= target || Date.now() >= deadline) break;
+        await setTimeout(20);
+      }
+      return db.transaction().execute((tx) => tree.checkpointIfGrown(tx));
+    },
   };
 }
 

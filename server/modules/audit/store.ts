@@ -79,6 +79,15 @@ export function createAuditStore() {
       return query.limit(limit).execute();
     },
 
+    /** The highest record id this transaction can see (committed). */
+    async maxVisibleRecordId(tx: Db): Promise<number> {
+      const row = await tx
+        .selectFrom('audit_log')
+        .select((eb) => eb.fn.max('id').as('max'))
+        .executeTakeFirst();
+      return row?.max ?? 0;
+    },
+
     /** The sequencer's row, locked until the transaction ends: one sequencer at a time. */
     async lockSequencer(tx: Db) {
       return tx

@@ -68,7 +68,7 @@ describe('the audit Merkle tree over stored records', () => {
     const sizes: number[] = [];
     for (const [batch, count] of [1, 2, 1, 5, 8, 3, 13, 1, 7].entries()) {
       await write(count, `b${batch}`);
-      const checkpoint = await trail().checkpointNow();
+      const checkpoint = await trail().checkpointNow({ waitMs: 10_000 });
       sizes.push(checkpoint?.treeSize ?? 0);
     }
     expect(sizes).toEqual([1, 3, 4, 9, 17, 20, 33, 34, 41]);
@@ -112,9 +112,9 @@ describe('the audit Merkle tree over stored records', () => {
   });
 
   it('signs a checkpoint only when the tree grew, verifiable with the published key', async () => {
-    const first = await trail().checkpointNow();
+    const first = await trail().checkpointNow({ waitMs: 10_000 });
     if (!first) throw new Error('no checkpoint');
-    const again = await trail().checkpointNow();
+    const again = await trail().checkpointNow({ waitMs: 10_000 });
     expect(again).toEqual(first);
     const stored = await database.db.selectFrom('audit_checkpoints').select('tree_size').execute();
     expect(new Set(stored.map((row) => row.tree_size)).size).toBe(stored.length);

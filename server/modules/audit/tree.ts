@@ -119,17 +119,24 @@ export function createAuditTree({
      * id <= W. (Filtering on txid < xmin alone is not enough: an older transaction can hold
      * a higher id than a younger one that is still running.) Holds the sequencer row lock.
      */
-    async sequence(tx: Db): Promise<{ treeSize: number; appended: number }> {
+    async sequence(tx: Db): Promise<{ treeSize: number; appended: number; settledUpTo: number }> {
       const state = await store.lockSequencer(tx);
       const now = await store.watermark(tx);
       let bound = state.last_record_id;
+      // The pending watermark is kept until it settles: replacing it on every run would
+      // starve the sequencer on a busy server, where some transaction is always running.
+      let pending = state.pending_snapshot
+        ? { recordId: state.pending_record_id, snapshot: state.pending_snapshot }
+        : now;
       if (await store.snapshotSettled(tx, now.snapshot)) {
         bound = now.recordId;
+        pending = now;
       } else if (
         state.pending_snapshot &&
         (await store.snapshotSettled(tx, state.pending_snapshot))
       ) {
         bound = Math.max(bound, state.pending_record_id);
+        pending = now;
       }
       let size = state.tree_size;
       for (let after = state.last_record_id; ;) {
@@ -142,10 +149,10 @@ export function createAuditTree({
       await store.saveSequencer(tx, {
         tree_size: size,
         last_record_id: bound,
-        pending_record_id: now.recordId,
-        pending_snapshot: now.snapshot,
+        pending_record_id: pending.recordId,
+        pending_snapshot: pending.snapshot,
       });
-      return { treeSize: size, appended: size - state.tree_size };
+      return { treeSize: size, appended: size - state.tree_size, settledUpTo: bound };
     },
 
     /** Signs and stores a checkpoint if the tree grew since the last one; returns the latest. */
