@@ -45,13 +45,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       signature bytea NOT NULL
     );
     -- One row: the sequencer locks it (FOR UPDATE), so only one sequencer runs at a time on
-    -- any number of nodes. pending_* is the watermark taken on the previous run.
+    -- any number of nodes. pending_* is a watermark not yet settled: record ids up to
+    -- pending_record_id are final once no transaction older than pending_xid runs.
     CREATE TABLE audit_sequencer (
       id smallint PRIMARY KEY CHECK (id = 1),
       tree_size bigint NOT NULL,
       last_record_id bigint NOT NULL,
       pending_record_id bigint NOT NULL,
-      pending_snapshot text
+      pending_xid xid8
     );
     INSERT INTO audit_sequencer VALUES (1, 0, 0, 0, NULL);
 

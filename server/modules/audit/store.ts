@@ -104,30 +104,33 @@ export function createAuditStore() {
         tree_size: number;
         last_record_id: number;
         pending_record_id: number;
-        pending_snapshot: string;
+        pending_xid: string;
       },
     ) {
       await tx.updateTable('audit_sequencer').set(state).where('id', '=', 1).execute();
     },
 
-    /** The highest record id handed out so far, and the transactions running right now. */
-    async watermark(tx: Db): Promise<{ recordId: number; snapshot: string }> {
-      const { rows } = await sql<{ record_id: string; snapshot: string }>`
-        SELECT (CASE WHEN is_called THEN last_value ELSE last_value - 1 END)::text AS record_id,
-               pg_current_snapshot()::text AS snapshot
+    /** The highest record id handed out so far (the sequence may be ahead of visible rows). */
+    async highestIssuedId(tx: Db): Promise<number> {
+      const { rows } = await sql<{ record_id: string }>`
+        SELECT (CASE WHEN is_called THEN last_value ELSE last_value - 1 END)::text AS record_id
         FROM audit_log_id_seq`.execute(tx);
-      const row = rows[0];
-      if (!row) throw new Error('audit_log_id_seq is missing');
-      return { recordId: Number(row.record_id), snapshot: row.snapshot };
+      return Number(rows[0]?.record_id ?? 0);
     },
 
-    /** Whether every transaction that was running in `snapshot` (other than this one) has ended. */
-    async snapshotSettled(tx: Db, snapshot: string): Promise<boolean> {
-      const { rows } = await sql<{ running: number }>`
-        SELECT count(*)::int AS running
-        FROM pg_snapshot_xip(${snapshot}::pg_snapshot) AS x
-        WHERE x <> pg_current_xact_id() AND pg_xact_status(x) = 'in progress'`.execute(tx);
-      return rows[0]?.running === 0;
+    /** This transaction's id (xid8, as text), assigned now if it has none. */
+    async ownXid(tx: Db): Promise<string> {
+      const { rows } = await sql<{ xid: string }>`SELECT pg_current_xact_id()::text AS xid`.execute(
+        tx,
+      );
+      return rows[0]?.xid ?? '';
+    },
+
+    /** Whether every transaction older than `xid` has ended (on the whole server). */
+    async olderTransactionsEnded(tx: Db, xid: string): Promise<boolean> {
+      const { rows } = await sql<{ ended: boolean }>`
+        SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ${xid}::xid8 AS ended`.execute(tx);
+      return rows[0]?.ended === true;
     },
 
     async appendLeaves(

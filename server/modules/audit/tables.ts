@@ -41,6 +41,6 @@ export interface AuditTables {
     tree_size: number;
     last_record_id: number;
     pending_record_id: number;
-    pending_snapshot: string | null;
+    pending_xid: string | null;
   };
 }

@@ -113,28 +113,26 @@ export function createAuditTree({
     currentSize,
 
     /**
-     * Appends every settled record to the tree, in id order. A record id W is settled once
-     * every transaction that was running when the sequence stood at W has ended: ids are
-     * drawn after the transaction id (trigger in 0010), so none of those can still add an
-     * id <= W. (Filtering on txid < xmin alone is not enough: an older transaction can hold
-     * a higher id than a younger one that is still running.) Holds the sequencer row lock.
+     * Appends every settled record to the tree, in id order. Record ids are drawn after the
+     * writing transaction has its id (trigger in 0010). So if W is the highest id issued,
+     * read before this transaction took its own id X, every id <= W belongs to a transaction
+     * older than X, and W is settled once no transaction older than X is running (snapshot
+     * xmin >= X). An unsettled (W, X) is kept and checked on later runs. Filtering records on
+     * txid < xmin alone is not enough: an older transaction can hold a higher id than a
+     * younger one that is still running. The sequencer row lock serialises sequencers.
      */
     async sequence(tx: Db): Promise<{ treeSize: number; appended: number; settledUpTo: number }> {
+      const issued = await store.highestIssuedId(tx);
       const state = await store.lockSequencer(tx);
-      const now = await store.watermark(tx);
+      const now = { recordId: issued, xid: await store.ownXid(tx) };
       let bound = state.last_record_id;
-      // The pending watermark is kept until it settles: replacing it on every run would
-      // starve the sequencer on a busy server, where some transaction is always running.
-      let pending = state.pending_snapshot
-        ? { recordId: state.pending_record_id, snapshot: state.pending_snapshot }
+      let pending = state.pending_xid
+        ? { recordId: state.pending_record_id, xid: state.pending_xid }
         : now;
-      if (await store.snapshotSettled(tx, now.snapshot)) {
-        bound = now.recordId;
+      if (await store.olderTransactionsEnded(tx, now.xid)) {
+        bound = Math.max(bound, now.recordId);
         pending = now;
-      } else if (
-        state.pending_snapshot &&
-        (await store.snapshotSettled(tx, state.pending_snapshot))
-      ) {
+      } else if (state.pending_xid && (await store.olderTransactionsEnded(tx, state.pending_xid))) {
         bound = Math.max(bound, state.pending_record_id);
         pending = now;
       }
@@ -150,7 +148,7 @@ export function createAuditTree({
         tree_size: size,
         last_record_id: bound,
         pending_record_id: pending.recordId,
-        pending_snapshot: pending.snapshot,
+        pending_xid: pending.xid,
       });
       return { treeSize: size, appended: size - state.tree_size, settledUpTo: bound };
     },
