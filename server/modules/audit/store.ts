@@ -88,6 +88,11 @@ export function createAuditStore() {
       return row?.max ?? 0;
     },
 
+    /** The sequencer's row, unlocked: for readers. */
+    async sequencerState(tx: Db) {
+      return tx.selectFrom('audit_sequencer').selectAll().executeTakeFirstOrThrow();
+    },
+
     /** The sequencer's row, locked until the transaction ends: one sequencer at a time. */
     async lockSequencer(tx: Db) {
       return tx

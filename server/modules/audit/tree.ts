@@ -101,11 +101,7 @@ export function createAuditTree({
   }
 
   async function currentSize(tx: Db): Promise<number> {
-    const state = await tx
-      .selectFrom('audit_sequencer')
-      .select('tree_size')
-      .executeTakeFirstOrThrow();
-    return state.tree_size;
+    return (await store.sequencerState(tx)).tree_size;
   }
 
   return {

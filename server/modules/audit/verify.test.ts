@@ -153,6 +153,29 @@ describe('teeka audit verify', () => {
     expect(result.lines[0]).toContain(`Record ${gap} was inserted`);
   });
 
+  it('fails naming a record inserted after the last leaf under an id already settled', async () => {
+    const { db, ids } = await signedLog();
+    // A rolled-back action consumed an id that the sequencer has passed over.
+    await db
+      .transaction()
+      .execute(async (tx) => {
+        await audit.record(tx, { actor: { type: 'system' }, action: 'x', outcome: 'failed' });
+        throw new Error('rolled back');
+      })
+      .catch(() => undefined);
+    expect((await auditCheckpoint(db, keys, path.join(await tempDir(), 'c.json'))).exitCode).toBe(
+      0,
+    );
+    const gap = (ids.at(-1) as number) + 1;
+    await asSuperuser(
+      db,
+      sql`INSERT INTO audit_log (id, actor_type, action, outcome) VALUES (${gap}, 'system', 'forged', 'allowed')`,
+    );
+    const result = await auditVerify(db, keys);
+    expect(result.exitCode).toBe(1);
+    expect(result.lines[0]).toContain(`Record ${gap} was inserted`);
+  });
+
   it('catches, with only the external checkpoint, an insider who also truncated the tree and its checkpoints', async () => {
     const { db, file, ids } = await signedLog();
     await db.connection().execute(async (conn) => {

@@ -75,8 +75,16 @@ export async function verifyAuditLog(
         }
         from += leaves.length;
       }
+      // Past the last leaf, a record the sequencer already passed over cannot be genuine:
+      // its id was settled as rolled back.
+      const { last_record_id: passed } = await store.sequencerState(tx);
       let unsequenced = 0;
       while (record) {
+        if (record.id <= passed) {
+          return fail(
+            `Record ${record.id} was inserted: it is not in the tree, yet the sequencer had already settled every id up to ${passed}.`,
+          );
+        }
         unsequenced++;
         record = await nextRecord();
       }
