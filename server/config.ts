@@ -75,6 +75,7 @@ const schema = z.object({
   TEEKA_SEARCH_RATE_LIMIT: int(1, 10_000_000, 'a number of requests').default(100),
   TEEKA_SEARCH_RATE_WINDOW_SECONDS: int(1, 86_400, 'a number of seconds').default(300),
   TEEKA_PUBLIC_URL: url(['http:', 'https:']).optional(),
+  TEEKA_AUDIT_CHECKPOINT_SECONDS: int(0, 86_400, 'a number of seconds').default(60),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -104,6 +105,8 @@ export interface Config {
   searchRateWindowSeconds: number;
   /** Where people reach this deployment: the base of links Teeka hands out (staff enrolment). */
   publicUrl: string;
+  /** Seconds between audit checkpoints (made only when there are new records); 0: on demand only. */
+  auditCheckpointSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -184,5 +187,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       raw.TEEKA_PUBLIC_URL ??
       `${tls ? 'https' : 'http'}://${raw.HOST.includes(':') ? `[${raw.HOST}]` : raw.HOST}:${raw.PORT}`
     ).replace(/\/+$/, ''),
+    auditCheckpointSeconds: raw.TEEKA_AUDIT_CHECKPOINT_SECONDS,
   };
 }

@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 
 import { ConfigError, loadConfig } from '../config.js';
+import { KeyConfigError } from '../crypto/keys.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { DataDirLockedError, openConfiguredDatabase } from '../db/open.js';
 import { createAuditModule } from '../modules/audit/module.js';
 import { seedDemoWorld } from '../modules/facilities/demo.js';
 import { createFacilityStore } from '../modules/facilities/store.js';
+import { registerAuditCommands } from './audit.js';
 import { registerFacilityCommands } from './facilities.js';
 import { registerStaffCommands } from './staff.js';
 
@@ -69,6 +71,7 @@ export function buildCli(): Command {
 
   registerFacilityCommands(program, () => openConfiguredDatabase(loadConfig()));
   registerStaffCommands(program);
+  registerAuditCommands(program);
 
   return program;
 }
@@ -77,7 +80,11 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof DataDirLockedError ||
+      error instanceof KeyConfigError
+    ) {
       console.error(error.message);
       process.exitCode = 1;
       return;

@@ -16,6 +16,9 @@ import { sql } from 'kysely';
 import type { Config } from '../config.js';
 import { type KeyRing, loadKeyRing } from '../crypto/keys.js';
 import type { DatabaseHandle } from '../db/index.js';
+import { recordDenied } from '../modules/audit/denied.js';
+import { createAuditModule, createAuditTrail } from '../modules/audit/module.js';
+import { startRepeating } from '../modules/audit/timer.js';
 import { createFacilitiesModule } from '../modules/facilities/module.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { recordRefusals } from '../modules/staff/audited.js';
@@ -83,6 +86,25 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  const auditTrail = createAuditTrail(platform);
+  const auditService = createAuditModule().service;
+  // Every refusal is recorded before it is sent, in a transaction of its own.
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.statusCode !== 401 && reply.statusCode !== 403) return;
+    try {
+      await recordDenied(database.db, auditService, request, reply);
+    } catch (error) {
+      request.log.error({ err: error }, 'recording a denied request failed');
+    }
+  });
+  if (config.auditCheckpointSeconds > 0) {
+    const checkpoints = startRepeating(
+      () => auditTrail.checkpointNow(),
+      config.auditCheckpointSeconds * 1000,
+      (error) => app.log.error({ err: error }, 'audit checkpoint failed'),
+    );
+    app.addHook('onClose', () => checkpoints.stop());
+  }
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -139,6 +161,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   const staff = createStaffModule(platform);
   recordRefusals(app, database.db, staff.audit);
   await app.register(staff.routes);
+  await app.register(auditTrail.routes);
 
   await app.register(fastifyStatic, { root: webRoot, wildcard: false });
 

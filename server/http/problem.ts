@@ -33,6 +33,13 @@ const DETAILS: Record<string, string> = {
   'invalid-content-length': 'The Content-Length header does not match the body.',
 };
 
+const problemCodes = new WeakMap<FastifyReply, string>();
+
+/** The stable code of the problem this reply answered with, if it was one. */
+export function problemCodeOf(reply: FastifyReply): string | undefined {
+  return problemCodes.get(reply);
+}
+
 export function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -50,6 +57,7 @@ export function sendProblem(
     requestId: request.id,
     ...extra,
   };
+  problemCodes.set(reply, code);
   return reply
     .code(status)
     .type('application/problem+json; charset=utf-8')

@@ -3,6 +3,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_master_data.js';
 import * as m0002 from './0002_facilities.js';
 import * as m0003 from './0003_audit.js';
+import * as m0010 from './0010_audit_tree.js';
 import * as m0030 from './0030_staff.js';
 
 /** Applied in key order; a migration, once released, is never edited: add a new one. */
@@ -10,5 +11,6 @@ export const migrations: Record<string, Migration> = {
   '0001_master_data': m0001,
   '0002_facilities': m0002,
   '0003_audit': m0003,
+  '0010_audit_tree': m0010,
   '0030_staff': m0030,
 };

@@ -8,6 +8,8 @@ export interface AuditActor {
   id?: string | null;
   role?: string | null;
   jurisdiction?: string | null;
+  /** The facility or partner name the actor acts for (shown to citizens in their access log). */
+  organisation?: string | null;
 }
 
 export interface RequestContext {
@@ -37,6 +39,7 @@ export function createAuditService({ store }: { store: ReturnType<typeof createA
         actor_id: event.actor.id ?? null,
         actor_role: event.actor.role ?? null,
         jurisdiction: event.actor.jurisdiction ?? null,
+        actor_org: event.actor.organisation ?? null,
         action: event.action,
         subject_type: event.subject?.type ?? null,
         subject_id: event.subject?.id ?? null,
@@ -47,5 +50,31 @@ export function createAuditService({ store }: { store: ReturnType<typeof createA
         details: JSON.stringify(event.details ?? {}),
       });
     },
+
+    /**
+     * Who read or changed these beneficiaries' records, newest first: the actor's role and
+     * organisation, never the actor's id or any other person's data. The caller passes only
+     * references it has proven belong to the citizen asking.
+     */
+    async accessLog(tx: Db, beneficiaryRefs: string[], limit = 500): Promise<AccessLogEntry[]> {
+      const rows = await store.accessToSubjects(tx, 'beneficiary', beneficiaryRefs, limit);
+      return rows.map((row) => ({
+        beneficiaryRef: row.subject_id as string,
+        at: row.at.toISOString(),
+        action: row.action,
+        outcome: row.outcome,
+        reason: row.reason,
+        actor: { type: row.actor_type, role: row.actor_role, organisation: row.actor_org },
+      }));
+    },
   };
+}
+
+export interface AccessLogEntry {
+  beneficiaryRef: string;
+  at: string;
+  action: string;
+  outcome: AuditOutcome;
+  reason: string | null;
+  actor: { type: ActorType; role: string | null; organisation: string | null };
 }

@@ -25,5 +25,22 @@ export interface AuditTables {
       string | undefined,
       never
     >;
+    actor_org: string | null;
+  };
+  audit_leaves: { leaf_index: number; record_id: number; leaf_hash: Buffer };
+  audit_tree_nodes: { level: number; node_index: number; hash: Buffer };
+  audit_checkpoints: {
+    tree_size: number;
+    root_hash: Buffer;
+    issued_at: string;
+    key_id: string;
+    signature: Buffer;
+  };
+  audit_sequencer: {
+    id: number;
+    tree_size: number;
+    last_record_id: number;
+    pending_record_id: number;
+    pending_xid: string | null;
   };
 }
