@@ -16,10 +16,13 @@ import { sql } from 'kysely';
 import type { Config } from '../config.js';
 import { type KeyRing, loadKeyRing } from '../crypto/keys.js';
 import type { DatabaseHandle } from '../db/index.js';
+import { createBeneficiaryModule } from '../modules/beneficiaries/module.js';
+import { createCitizenAuthModule } from '../modules/citizen-auth/module.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { projectRoot } from '../paths.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import { createLimits, type Limits } from '../platform/limits.js';
+import { createSms } from '../platform/sms.js';
 import { Unavailable } from './errors.js';
 import { loggerOptions } from './logger.js';
 import { registerProblemHandling } from './problem.js';
@@ -104,6 +107,9 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   );
 
   await app.register(createMasterDataModule(platform).routes);
+  const citizenAuth = createCitizenAuthModule({ ...platform, sms: createSms(config, app.log) });
+  await app.register(citizenAuth.routes);
+  await app.register(createBeneficiaryModule({ ...platform, citizenAuth }).routes);
 
   await app.register(fastifyStatic, { root: `${projectRoot}/web`, wildcard: false });
 
