@@ -285,3 +285,41 @@ describe('audit of citizen authentication', () => {
     expect(JSON.stringify(mine)).not.toContain(mobile);
   });
 });
+
+describe('OTP sending budgets and delivery', () => {
+  it('limits sends per IP address and in total, each with 429 and Retry-After', async () => {
+    const small = await testApp({
+      TEEKA_SMS_OUTBOX: outbox.file,
+      TEEKA_OTP_PER_IP: '2',
+      TEEKA_SMS_BUDGET_PER_HOUR: '3',
+    });
+    try {
+      const send = (ip: string) => generateOtp(small.app, nextMobile(), ip);
+      expect((await send('10.0.0.1')).statusCode).toBe(200);
+      expect((await send('10.0.0.1')).statusCode).toBe(200);
+      const perIp = await send('10.0.0.1');
+      expect(perIp.statusCode).toBe(429);
+      expect(Number(perIp.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await send('10.0.0.2')).statusCode).toBe(200);
+      const budget = await send('10.0.0.3');
+      expect(budget.statusCode).toBe(429);
+      expect(Number(budget.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('answers 503 when the SMS gateway does not take the message', async () => {
+    const broken = await testApp({
+      TEEKA_SMS_GATEWAY_URL: 'http://127.0.0.1:9/unreachable',
+      TEEKA_SMS_GATEWAY_TOKEN: 'gateway-secret-1',
+    });
+    try {
+      const response = await generateOtp(broken.app, nextMobile());
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toMatchObject({ code: 'sms-unavailable' });
+    } finally {
+      await broken.close();
+    }
+  });
+});
