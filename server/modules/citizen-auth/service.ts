@@ -17,8 +17,6 @@ import type { CitizenClaims, CitizenTokens } from './tokens.js';
 /** CoWIN: at most 3 tries per OTP, then the transaction is dead. */
 export const MAX_OTP_ATTEMPTS = 3;
 const WINDOW_SECONDS = 15 * 60;
-/** Wrong OTPs from one address across transactions (slows guessing with many txns). */
-const CONFIRMS_PER_IP = 60;
 /** Expired OTP transactions are kept a day for investigation, then removed. */
 const OTP_RETENTION_MS = 24 * 3600 * 1000;
 
@@ -60,7 +58,8 @@ export function createCitizenAuthService({
   });
   const confirmsPerIp = limits.limiter({
     name: 'otp-confirm-ip',
-    points: CONFIRMS_PER_IP,
+    // Every OTP an address may request, with all its tries: more is guessing across txns.
+    points: otpConfig.perIp * MAX_OTP_ATTEMPTS,
     durationSeconds: WINDOW_SECONDS,
   });
 
