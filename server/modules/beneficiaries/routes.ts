@@ -24,7 +24,6 @@ export function beneficiaryRoutes({
 }): FastifyPluginCallbackZod {
   return (app, _options, done) => {
     const citizenOnly = { preHandler: guard.preHandler };
-    const bearer = [{ bearer: [] }];
 
     app.get(
       '/api/v2/registration/beneficiary/idTypes',
@@ -33,7 +32,6 @@ export function beneficiaryRoutes({
         schema: {
           tags: ['beneficiaries'],
           summary: 'Photo ID types (CoWIN v2)',
-          security: bearer,
           response: { 200: idTypesResponse },
         },
       },
@@ -46,7 +44,6 @@ export function beneficiaryRoutes({
         schema: {
           tags: ['beneficiaries'],
           summary: 'Genders (CoWIN v2)',
-          security: bearer,
           response: { 200: gendersResponse },
         },
       },
@@ -58,7 +55,6 @@ export function beneficiaryRoutes({
         schema: {
           tags: ['beneficiaries'],
           summary: 'Register a beneficiary under the caller’s mobile (CoWIN v2)',
-          security: bearer,
           body: newBeneficiaryBody,
           response: { 200: newBeneficiaryResponse },
         },
@@ -77,7 +73,6 @@ export function beneficiaryRoutes({
         schema: {
           tags: ['beneficiaries'],
           summary: 'The caller’s beneficiaries, masked (CoWIN v2)',
-          security: bearer,
           response: { 200: beneficiariesResponse },
         },
       },
@@ -89,7 +84,6 @@ export function beneficiaryRoutes({
         schema: {
           tags: ['beneficiaries'],
           summary: 'Delete one of the caller’s beneficiaries who has had no dose (CoWIN v2)',
-          security: bearer,
           body: deleteBeneficiaryBody,
         },
       },

@@ -323,3 +323,22 @@ describe('OTP sending budgets and delivery', () => {
     }
   });
 });
+
+describe('API description', () => {
+  it('lists the citizen endpoints in the OpenAPI document', async () => {
+    const response = await t.app.inject('/docs/openapi.json');
+    expect(response.statusCode).toBe(200);
+    expect(Object.keys(response.json<{ paths: object }>().paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v2/auth/public/generateOTP',
+        '/api/v2/auth/public/confirmOTP',
+        '/api/v2/auth/logout',
+        '/api/v2/registration/beneficiary/new',
+        '/api/v2/registration/beneficiary/delete',
+        '/api/v2/registration/beneficiary/idTypes',
+        '/api/v2/registration/beneficiary/genders',
+        '/api/v2/appointment/beneficiaries',
+      ]),
+    );
+  });
+});

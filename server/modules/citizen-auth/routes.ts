@@ -57,7 +57,6 @@ export function citizenAuthRoutes({
         schema: {
           tags: ['citizen auth'],
           summary: 'Revoke the bearer token on every node',
-          security: [{ bearer: [] }],
         },
       },
       async (request, reply) => {
