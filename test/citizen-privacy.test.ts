@@ -1,57 +1,39 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type TestApp, testApp } from './helpers/app.js';
-import { AADHAAR, bearer, login, type SmsOutbox, smsOutbox } from './helpers/citizen.js';
+import { AADHAAR, bearer, type CitizenTestApp, citizenTestApp, login } from './helpers/citizen.js';
 
-let outbox: SmsOutbox;
-let t: TestApp;
+let t: CitizenTestApp;
 beforeAll(async () => {
-  outbox = await smsOutbox();
   // The most verbose level: whatever any layer would log, this test sees.
-  t = await testApp({ TEEKA_SMS_OUTBOX: outbox.file, LOG_LEVEL: 'trace' });
+  t = await citizenTestApp({ LOG_LEVEL: 'trace' });
 });
-afterAll(async () => {
-  await t.close();
-  await outbox.remove();
-});
+afterAll(() => t.close());
 
 describe('personal data at rest and in logs', () => {
   it('after a full registration, no table and no log line holds the mobile, ID number or name in clear', async () => {
     const mobile = '9812345678';
     const aadhaar = AADHAAR[2] ?? '';
     const name = 'Meenakshi Sundaram';
-    const token = await login(t.app, outbox, mobile);
-    const created = await t.app.inject({
-      method: 'POST',
-      url: '/api/v2/registration/beneficiary/new',
-      headers: bearer(token),
-      payload: {
-        name,
-        birth_year: '1961',
-        gender_id: 2,
-        photo_id_type: 1,
-        photo_id_number: aadhaar,
-        comorbidity_ind: 'Y',
-        consent_version: 'V1',
-      },
-    });
-    expect(created.statusCode).toBe(200);
+    const token = await login(t.app, t.outbox, mobile);
+    const register = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v2/registration/beneficiary/new',
+        headers: bearer(token),
+        payload: {
+          name,
+          birth_year: '1961',
+          gender_id: 2,
+          photo_id_type: 1,
+          photo_id_number: aadhaar,
+          comorbidity_ind: 'Y',
+          consent_version: 'V1',
+        },
+      });
+    expect((await register()).statusCode).toBe(200);
     // A refused duplicate and a bad token also pass through the logs.
-    await t.app.inject({
-      method: 'POST',
-      url: '/api/v2/registration/beneficiary/new',
-      headers: bearer(token),
-      payload: {
-        name,
-        birth_year: '1961',
-        gender_id: 2,
-        photo_id_type: 1,
-        photo_id_number: aadhaar,
-        comorbidity_ind: 'Y',
-        consent_version: 'V1',
-      },
-    });
+    expect((await register()).statusCode).toBe(409);
     await t.app.inject({
       url: '/api/v2/appointment/beneficiaries',
       headers: bearer(`${token}x`),
@@ -99,7 +81,7 @@ describe('personal data at rest and in logs', () => {
     expect(t.logs.length).toBeGreaterThan(5);
     for (const secret of [...secrets, token]) expect(logs).not.toContain(secret);
     // The OTP went to the outbox and nowhere into the logs.
-    const otp = await outbox.lastOtp(mobile);
+    const otp = await t.outbox.lastOtp(mobile);
     expect(logs).not.toMatch(new RegExp(`(?<![0-9])${otp}(?![0-9])`));
   });
 });

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import type { App } from '../../server/http/app.js';
+import type { Clock } from '../../server/platform/clock.js';
+import { type TestApp, testApp } from './app.js';
 
 /** A temporary TEEKA_SMS_OUTBOX file: the app appends every SMS to it, tests read OTPs back. */
 export async function smsOutbox() {
@@ -72,3 +74,34 @@ export const AADHAAR = [
   '789123456789',
   '891234567891',
 ];
+
+export type CitizenTestApp = TestApp & { outbox: SmsOutbox };
+
+/**
+ * The real app with an SMS outbox of its own. Every inject comes from 127.0.0.1, so the
+ * per-address OTP cap is lifted; the tests of that cap set their own.
+ */
+export async function citizenTestApp(
+  env: Record<string, string> = {},
+  options: { clock?: Clock } = {},
+): Promise<CitizenTestApp> {
+  const outbox = await smsOutbox();
+  const t = await testApp(
+    { TEEKA_SMS_OUTBOX: outbox.file, TEEKA_OTP_PER_IP: '1000', ...env },
+    options,
+  );
+  return {
+    ...t,
+    outbox,
+    async close() {
+      await t.close();
+      await outbox.remove();
+    },
+  };
+}
+
+/** Distinct valid mobile numbers, so that the per-mobile limits of one test touch no other. */
+export function mobileSequence(prefix: string): () => string {
+  let n = 0;
+  return () => `${prefix}${String(10_000 + n++).padStart(5, '0')}`;
+}

@@ -1,21 +1,29 @@
+import { randomBytes } from 'node:crypto';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type TestApp, testApp } from '../../../test/helpers/app.js';
 import {
   AADHAAR,
   bearer,
+  type CitizenTestApp,
+  citizenTestApp,
   login,
+  mobileSequence,
   type SmsOutbox,
-  smsOutbox,
 } from '../../../test/helpers/citizen.js';
 import { engine } from '../../../test/helpers/db.js';
+import { loadConfig } from '../../config.js';
+import { createKeyRing } from '../../crypto/keys.js';
 import { manualClock } from '../../platform/clock.js';
+import { createLimits } from '../../platform/limits.js';
+import { createSms } from '../../platform/sms.js';
+import { createCitizenAuthModule } from '../citizen-auth/module.js';
+import { createBeneficiaryModule } from './module.js';
 
 const clock = manualClock(new Date('2026-03-01T10:00:00Z'));
 let outbox: SmsOutbox;
-let t: TestApp;
-let n = 0;
-const nextMobile = () => `91234${String(10_000 + n++).padStart(5, '0')}`;
+let t: CitizenTestApp;
+const nextMobile = mobileSequence('91234');
 let aadhaar = 0;
 /** Each registration needs a photo ID registered nowhere else. */
 const nextAadhaar = () => {
@@ -27,13 +35,10 @@ let voter = 0;
 const nextVoterId = () => `TKA${String(1_000_000 + voter++)}`;
 
 beforeAll(async () => {
-  outbox = await smsOutbox();
-  t = await testApp({ TEEKA_SMS_OUTBOX: outbox.file, TEEKA_OTP_PER_IP: '1000' }, { clock });
+  t = await citizenTestApp({}, { clock });
+  outbox = t.outbox;
 });
-afterAll(async () => {
-  await t.close();
-  await outbox.remove();
-});
+afterAll(() => t.close());
 
 const person = (overrides: Record<string, unknown> = {}) => ({
   name: 'Asha Devi',
@@ -293,5 +298,43 @@ describe.runIf(engine === 'postgres')('beneficiaries under concurrency (PostgreS
     for (const r of responses.filter((x) => x.statusCode === 409)) {
       expect(r.json()).toMatchObject({ code: 'photo-id-already-registered' });
     }
+  });
+});
+
+describe('the ownership check other domains call', () => {
+  it("requireOwned passes the caller's own ids and refuses any set with another's", async () => {
+    const keys = createKeyRing(new Map([['k', randomBytes(32)]]));
+    const config = loadConfig({ NODE_ENV: 'test' });
+    const limits = createLimits({});
+    const platform = { db: t.database.db, limits, clock, config, keys };
+    const citizenAuth = createCitizenAuthModule({ ...platform, sms: createSms(config, t.app.log) });
+    const { service } = createBeneficiaryModule({ ...platform, citizenAuth });
+    const citizenOf = (token: string) => {
+      const payload = JSON.parse(
+        Buffer.from(token.split('.')[1] ?? '', 'base64url').toString(),
+      ) as { sub: string; jti: string; exp: number };
+      return {
+        mobileRef: payload.sub,
+        tokenId: payload.jti,
+        expiresAt: new Date(payload.exp * 1000),
+      };
+    };
+    const ownerToken = await login(t.app, outbox, nextMobile());
+    const otherToken = await login(t.app, outbox, nextMobile());
+    const idOf = async (token: string) =>
+      (await register(token, person())).json<{ beneficiary_reference_id: string }>()
+        .beneficiary_reference_id;
+    const [a, b, theirs] = [await idOf(ownerToken), await idOf(ownerToken), await idOf(otherToken)];
+    const owner = citizenOf(ownerToken);
+    const check = (ids: string[]) =>
+      t.database.db.transaction().execute((tx) => service.requireOwned(tx, owner, ids));
+    expect((await check([a, b, a])).map((r) => r.beneficiary_reference_id).sort()).toEqual(
+      [a, b].sort(),
+    );
+    await expect(check([a, theirs])).rejects.toMatchObject({ code: 'beneficiary-not-found' });
+    await expect(check(['12345678901234'])).rejects.toMatchObject({
+      code: 'beneficiary-not-found',
+    });
+    await limits.close();
   });
 });

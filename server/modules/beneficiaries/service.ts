@@ -57,6 +57,13 @@ export function createBeneficiaryService({
     durationSeconds: 3600,
   });
 
+  /** The caller's rows among `ids`, locked; undefined unless every id is the caller's. */
+  async function owned(tx: Db, citizen: Citizen, ids: readonly string[]) {
+    const unique = [...new Set(ids)];
+    const rows = unique.length ? await store.lockOwned(tx, citizen.mobileRef, unique) : [];
+    return rows.length === unique.length ? rows : undefined;
+  }
+
   async function newReferenceId(tx: Db): Promise<string> {
     for (;;) {
       const id = String(randomInt(10_000_000_000_000, 100_000_000_000_000));
@@ -206,12 +213,12 @@ export function createBeneficiaryService({
     /**
      * The access check for every route that takes beneficiary ids: all of `ids` must belong
      * to the caller, else 404 `beneficiary-not-found` without saying which or whose. The rows
-     * stay locked until `tx` ends. For other domains (booking, certificates) too.
+     * stay locked until `tx` ends. For other domains (booking, certificates) too; they
+     * record the refusal in their own audit event.
      */
     async requireOwned(tx: Db, citizen: Citizen, ids: readonly string[]) {
-      const unique = [...new Set(ids)];
-      const rows = unique.length ? await store.lockOwned(tx, citizen.mobileRef, unique) : [];
-      if (rows.length !== unique.length) throw notFound();
+      const rows = await owned(tx, citizen, ids);
+      if (!rows) throw notFound();
       return rows;
     },
 
@@ -229,7 +236,7 @@ export function createBeneficiaryService({
           context,
         );
       await decided(db, async (tx) => {
-        const [row] = await store.lockOwned(tx, citizen.mobileRef, [id]);
+        const [row] = (await owned(tx, citizen, [id])) ?? [];
         if (!row) {
           await record(tx, 'denied', 'not-owned-or-missing');
           return { error: notFound() };

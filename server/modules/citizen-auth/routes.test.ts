@@ -1,32 +1,29 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { type TestApp, testApp } from '../../../test/helpers/app.js';
+import { testApp } from '../../../test/helpers/app.js';
 import {
   bearer,
+  type CitizenTestApp,
+  citizenTestApp,
   confirmOtp,
   generateOtp,
   login,
+  mobileSequence,
   sha256,
   type SmsOutbox,
-  smsOutbox,
 } from '../../../test/helpers/citizen.js';
 import { manualClock } from '../../platform/clock.js';
 
 const clock = manualClock(new Date('2026-03-01T10:00:00Z'));
 let outbox: SmsOutbox;
-let t: TestApp;
-let n = 0;
-/** A fresh mobile number per test, so per-mobile limits of one test do not touch another. */
-const nextMobile = () => `98765${String(10_000 + n++).padStart(5, '0')}`;
+let t: CitizenTestApp;
+const nextMobile = mobileSequence('98765');
 
 beforeAll(async () => {
-  outbox = await smsOutbox();
-  t = await testApp({ TEEKA_SMS_OUTBOX: outbox.file, TEEKA_OTP_PER_IP: '1000' }, { clock });
+  t = await citizenTestApp({}, { clock });
+  outbox = t.outbox;
 });
-afterAll(async () => {
-  await t.close();
-  await outbox.remove();
-});
+afterAll(() => t.close());
 
 async function startTxn(mobile: string) {
   const response = await generateOtp(t.app, mobile);
