@@ -76,6 +76,14 @@ const schema = z.object({
   TEEKA_SEARCH_RATE_WINDOW_SECONDS: int(1, 86_400, 'a number of seconds').default(300),
   TEEKA_PUBLIC_URL: url(['http:', 'https:']).optional(),
   TEEKA_AUDIT_CHECKPOINT_SECONDS: int(0, 86_400, 'a number of seconds').default(60),
+  TEEKA_OTP_TTL_SECONDS: int(30, 600, 'seconds').default(180),
+  TEEKA_OTP_PER_MOBILE: int(1, 100).default(5),
+  TEEKA_OTP_PER_IP: int(1, 100_000).default(20),
+  TEEKA_SMS_BUDGET_PER_HOUR: int(1, 100_000_000).default(100_000),
+  TEEKA_CITIZEN_TOKEN_TTL_SECONDS: int(60, 3600, 'seconds').default(900),
+  TEEKA_SMS_OUTBOX: z.string().min(1).optional(),
+  TEEKA_SMS_GATEWAY_URL: url(['https:', 'http:']).optional(),
+  TEEKA_SMS_GATEWAY_TOKEN: z.string().min(8, { error: 'at least 8 characters' }).optional(),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -107,13 +115,26 @@ export interface Config {
   publicUrl: string;
   /** Seconds between audit checkpoints (made only when there are new records); 0: on demand only. */
   auditCheckpointSeconds: number;
+  otp: { ttlSeconds: number; perMobile: number; perIp: number; smsBudgetPerHour: number };
+  citizenTokenTtlSeconds: number;
+  sms: {
+    outbox: string | undefined;
+    gatewayUrl: string | undefined;
+    gatewayToken: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const SECRET_SETTINGS = new Set(['DATABASE_URL', 'REDIS_URL', 'TEEKA_MASTER_KEY']);
+const SECRET_SETTINGS = new Set([
+  'DATABASE_URL',
+  'REDIS_URL',
+  'TEEKA_MASTER_KEY',
+  'TEEKA_SMS_GATEWAY_URL',
+  'TEEKA_SMS_GATEWAY_TOKEN',
+]);
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -162,6 +183,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
 
+  if (production && raw.TEEKA_SMS_OUTBOX) {
+    throw new ConfigError(
+      'Invalid configuration: TEEKA_SMS_OUTBOX is a development convenience and refuses to run with NODE_ENV=production; set TEEKA_SMS_GATEWAY_URL and TEEKA_SMS_GATEWAY_TOKEN.',
+    );
+  }
+  if (Boolean(raw.TEEKA_SMS_GATEWAY_URL) !== Boolean(raw.TEEKA_SMS_GATEWAY_TOKEN)) {
+    throw new ConfigError(
+      'Invalid configuration: TEEKA_SMS_GATEWAY_URL and TEEKA_SMS_GATEWAY_TOKEN must be set together.',
+    );
+  }
+
   return {
     env: raw.NODE_ENV,
     production,
@@ -188,5 +220,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `${tls ? 'https' : 'http'}://${raw.HOST.includes(':') ? `[${raw.HOST}]` : raw.HOST}:${raw.PORT}`
     ).replace(/\/+$/, ''),
     auditCheckpointSeconds: raw.TEEKA_AUDIT_CHECKPOINT_SECONDS,
+    otp: {
+      ttlSeconds: raw.TEEKA_OTP_TTL_SECONDS,
+      perMobile: raw.TEEKA_OTP_PER_MOBILE,
+      perIp: raw.TEEKA_OTP_PER_IP,
+      smsBudgetPerHour: raw.TEEKA_SMS_BUDGET_PER_HOUR,
+    },
+    citizenTokenTtlSeconds: raw.TEEKA_CITIZEN_TOKEN_TTL_SECONDS,
+    sms: {
+      outbox: raw.TEEKA_SMS_OUTBOX,
+      gatewayUrl: raw.TEEKA_SMS_GATEWAY_URL,
+      gatewayToken: raw.TEEKA_SMS_GATEWAY_TOKEN,
+    },
   };
 }

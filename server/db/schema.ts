@@ -1,7 +1,16 @@
 import type { AuditTables } from '../modules/audit/tables.js';
+import type { BeneficiaryTables } from '../modules/beneficiaries/tables.js';
+import type { CitizenAuthTables } from '../modules/citizen-auth/tables.js';
 import type { FacilityTables } from '../modules/facilities/tables.js';
 import type { MasterDataTables } from '../modules/masterdata/tables.js';
 import type { StaffTables } from '../modules/staff/tables.js';
 
 /** Every table Teeka owns, composed from the domains that own them. */
-export interface Database extends MasterDataTables, FacilityTables, AuditTables, StaffTables {}
+export interface Database
+  extends
+    MasterDataTables,
+    FacilityTables,
+    AuditTables,
+    CitizenAuthTables,
+    BeneficiaryTables,
+    StaffTables {}

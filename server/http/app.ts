@@ -19,6 +19,8 @@ import type { DatabaseHandle } from '../db/index.js';
 import { recordDenied } from '../modules/audit/denied.js';
 import { createAuditModule, createAuditTrail } from '../modules/audit/module.js';
 import { startRepeating } from '../modules/audit/timer.js';
+import { createBeneficiaryModule } from '../modules/beneficiaries/module.js';
+import { createCitizenAuthModule } from '../modules/citizen-auth/module.js';
 import { createFacilitiesModule } from '../modules/facilities/module.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { recordRefusals } from '../modules/staff/audited.js';
@@ -27,6 +29,7 @@ import { projectRoot } from '../paths.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import { createLimits, type Limits } from '../platform/limits.js';
 import { createMetrics } from '../platform/metrics.js';
+import { createSms } from '../platform/sms.js';
 import { addressList } from './address-list.js';
 import { NotFound, Unavailable } from './errors.js';
 import { loggerOptions } from './logger.js';
@@ -162,6 +165,9 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   recordRefusals(app, database.db, staff.audit);
   await app.register(staff.routes);
   await app.register(auditTrail.routes);
+  const citizenAuth = createCitizenAuthModule({ ...platform, sms: createSms(config, app.log) });
+  await app.register(citizenAuth.routes);
+  await app.register(createBeneficiaryModule({ ...platform, citizenAuth }).routes);
 
   await app.register(fastifyStatic, { root: webRoot, wildcard: false });
 

@@ -4,6 +4,7 @@ import * as m0001 from './0001_master_data.js';
 import * as m0002 from './0002_facilities.js';
 import * as m0003 from './0003_audit.js';
 import * as m0010 from './0010_audit_tree.js';
+import * as m0020 from './0020_citizens.js';
 import * as m0030 from './0030_staff.js';
 
 /** Applied in key order; a migration, once released, is never edited: add a new one. */
@@ -12,5 +13,6 @@ export const migrations: Record<string, Migration> = {
   '0002_facilities': m0002,
   '0003_audit': m0003,
   '0010_audit_tree': m0010,
+  '0020_citizens': m0020,
   '0030_staff': m0030,
 };

@@ -1,0 +1,281 @@
+import { randomInt } from 'node:crypto';
+
+import { blindIndex, decryptField, encryptField, type KeyRing } from '../../crypto/keys.js';
+import type { Db } from '../../db/index.js';
+import { type AppError, Conflict, Invalid, NotFound } from '../../http/errors.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Limits } from '../../platform/limits.js';
+import type { AuditService, RequestContext } from '../audit/service.js';
+import { decided } from '../citizen-auth/decided.js';
+import type { Citizen } from '../citizen-auth/guard.js';
+import type { CitizenAuthService } from '../citizen-auth/service.js';
+import { maskPhotoId, normalizePhotoId, photoIdProblem } from './photo-id.js';
+import type { NewBeneficiary } from './schemas.js';
+import type { BeneficiaryStore } from './store.js';
+
+/** CoWIN: one mobile number can register up to 4 beneficiaries. */
+export const MAX_BENEFICIARIES_PER_MOBILE = 4;
+/** Registration attempts per citizen per hour: each duplicate answer says "this ID exists somewhere". */
+const REGISTRATIONS_PER_HOUR = 20;
+const OLDEST_AGE = 120;
+
+const PURPOSE = {
+  name: 'beneficiary-name',
+  birthYear: 'beneficiary-birth-year',
+  photoId: 'beneficiary-photo-id',
+  photoIdIndex: 'photo-id',
+} as const;
+
+/** 'YYYY-MM-DD' as CoWIN shows dates: 'DD-MM-YYYY', and '' until given. */
+const cowinDate = (date: string | null) => (date ? date.split('-').reverse().join('-') : '');
+
+function vaccinationStatus(dosesGiven: number, primaryDoses: number | null): string {
+  if (dosesGiven === 0) return 'Not Vaccinated';
+  return primaryDoses !== null && dosesGiven >= primaryDoses
+    ? 'Vaccinated'
+    : 'Partially Vaccinated';
+}
+
+export function createBeneficiaryService({
+  store,
+  audit,
+  keys,
+  clock,
+  limits,
+  citizens,
+}: {
+  store: BeneficiaryStore;
+  audit: AuditService;
+  keys: KeyRing;
+  clock: Clock;
+  limits: Limits;
+  citizens: CitizenAuthService;
+}) {
+  const registrations = limits.limiter({
+    name: 'beneficiary-register',
+    points: REGISTRATIONS_PER_HOUR,
+    durationSeconds: 3600,
+  });
+
+  /** The caller's rows among `ids`, locked; undefined unless every id is the caller's. */
+  async function owned(tx: Db, citizen: Citizen, ids: readonly string[]) {
+    const unique = [...new Set(ids)];
+    const rows = unique.length ? await store.lockOwned(tx, citizen.mobileRef, unique) : [];
+    return rows.length === unique.length ? rows : undefined;
+  }
+
+  async function newReferenceId(tx: Db): Promise<string> {
+    for (;;) {
+      const id = String(randomInt(10_000_000_000_000, 100_000_000_000_000));
+      if (!(await store.referenceIdTaken(tx, id))) return id;
+    }
+  }
+
+  return {
+    idTypes: async (db: Db) => ({
+      types: (await store.idTypes(db)).map((t) => ({ id: String(t.id), type: t.type })),
+    }),
+    genders: async (db: Db) => ({ genders: await store.genders(db) }),
+
+    async register(db: Db, citizen: Citizen, input: NewBeneficiary, context: RequestContext) {
+      await registrations.consumeOrThrow(citizen.mobileRef);
+      const photoId = normalizePhotoId(input.photo_id_number);
+      const photoIdIndex = blindIndex(
+        keys,
+        PURPOSE.photoIdIndex,
+        `${input.photo_id_type}:${photoId}`,
+      );
+      const now = clock.now();
+      const record = (tx: Db, outcome: 'allowed' | 'denied', subjectId?: string, reason?: string) =>
+        audit.record(
+          tx,
+          {
+            actor: { type: 'citizen', id: citizen.mobileRef },
+            action: 'beneficiary.create',
+            ...(subjectId ? { subject: { type: 'beneficiary', id: subjectId } } : {}),
+            outcome,
+            ...(reason ? { reason } : {}),
+            details: { photo_id_type: input.photo_id_type },
+          },
+          context,
+        );
+      const deny = async (tx: Db, reason: string, error: AppError) => {
+        await record(tx, 'denied', undefined, reason);
+        return { error };
+      };
+
+      try {
+        return await decided(db, async (tx) => {
+          if (!(await citizens.lockAccount(tx, citizen.mobileRef))) {
+            return deny(tx, 'no-account', new NotFound('There is no account for this token.'));
+          }
+          if ((await store.countFor(tx, citizen.mobileRef)) >= MAX_BENEFICIARIES_PER_MOBILE) {
+            return deny(
+              tx,
+              'limit',
+              new Conflict(
+                `A mobile number can register at most ${MAX_BENEFICIARIES_PER_MOBILE} beneficiaries.`,
+                'beneficiary-limit',
+              ),
+            );
+          }
+          if (!(await store.genderExists(tx, input.gender_id))) {
+            return deny(tx, 'gender', new Invalid('Unknown gender_id.', 'unknown-gender'));
+          }
+          if (!(await store.idTypeExists(tx, input.photo_id_type))) {
+            return deny(
+              tx,
+              'id-type',
+              new Invalid('Unknown photo_id_type.', 'unknown-photo-id-type'),
+            );
+          }
+          const problem = photoIdProblem(input.photo_id_type, photoId);
+          if (problem) {
+            return deny(
+              tx,
+              'photo-id-format',
+              new Invalid(`photo_id_number must be ${problem}.`, 'invalid-photo-id', [
+                { path: 'body.photo_id_number', message: problem },
+              ]),
+            );
+          }
+          const year = now.getUTCFullYear();
+          const minimumAge = await store.minimumAge(tx);
+          if (input.birth_year > year - minimumAge || input.birth_year < year - OLDEST_AGE) {
+            return deny(
+              tx,
+              'age',
+              new Invalid(
+                `birth_year must be from ${year - OLDEST_AGE} to ${year - minimumAge}: the programme starts at age ${minimumAge}.`,
+                'ineligible-age',
+              ),
+            );
+          }
+          if (await store.photoIdTaken(tx, photoIdIndex)) {
+            return deny(tx, 'duplicate-photo-id', duplicatePhotoId());
+          }
+          const id = await newReferenceId(tx);
+          await store.insert(tx, {
+            beneficiary_reference_id: id,
+            mobile_ref: citizen.mobileRef,
+            name_enc: encryptField(keys, PURPOSE.name, input.name),
+            birth_year_enc: encryptField(keys, PURPOSE.birthYear, String(input.birth_year)),
+            gender_id: input.gender_id,
+            photo_id_type: input.photo_id_type,
+            photo_id_number_enc: encryptField(keys, PURPOSE.photoId, photoId),
+            photo_id_index: photoIdIndex,
+            comorbidity_ind: input.comorbidity_ind,
+            consent_version: input.consent_version,
+            created_at: now,
+          });
+          await record(tx, 'allowed', id);
+          return { value: { beneficiary_reference_id: id } };
+        });
+      } catch (error) {
+        // Two registrations of one photo ID at once: the unique index lets one through.
+        if (isPhotoIdRace(error)) {
+          await db
+            .transaction()
+            .execute((tx) => record(tx, 'denied', undefined, 'duplicate-photo-id'));
+          throw duplicatePhotoId();
+        }
+        throw error;
+      }
+    },
+
+    async list(db: Db, citizen: Citizen) {
+      const [rows, last4] = await Promise.all([
+        store.listFor(db, citizen.mobileRef),
+        citizens.mobileLast4(db, citizen.mobileRef),
+      ]);
+      return {
+        beneficiaries: rows.map((row) => ({
+          beneficiary_reference_id: row.beneficiary_reference_id,
+          name: decryptField(keys, PURPOSE.name, row.name_enc),
+          birth_year: decryptField(keys, PURPOSE.birthYear, row.birth_year_enc),
+          gender: row.gender,
+          mobile_number: last4 ?? '',
+          photo_id_type: row.photo_id_type,
+          photo_id_number: maskPhotoId(
+            decryptField(keys, PURPOSE.photoId, row.photo_id_number_enc),
+          ),
+          comorbidity_ind: row.comorbidity_ind,
+          vaccination_status: vaccinationStatus(row.doses_given, row.primary_doses),
+          vaccine: row.vaccine ?? '',
+          dose1_date: cowinDate(row.dose1_date),
+          dose2_date: cowinDate(row.dose2_date),
+          // Filled by the appointments domain once it exists.
+          appointments: [],
+        })),
+      };
+    },
+
+    /**
+     * The access check for every route that takes beneficiary ids: all of `ids` must belong
+     * to the caller, else 404 `beneficiary-not-found` without saying which or whose. The rows
+     * stay locked until `tx` ends. For other domains (booking, certificates) too; they
+     * record the refusal in their own audit event.
+     */
+    async requireOwned(tx: Db, citizen: Citizen, ids: readonly string[]) {
+      const rows = await owned(tx, citizen, ids);
+      if (!rows) throw notFound();
+      return rows;
+    },
+
+    async remove(db: Db, citizen: Citizen, id: string, context: RequestContext) {
+      const record = (tx: Db, outcome: 'allowed' | 'denied', reason?: string) =>
+        audit.record(
+          tx,
+          {
+            actor: { type: 'citizen', id: citizen.mobileRef },
+            action: 'beneficiary.delete',
+            subject: { type: 'beneficiary', id },
+            outcome,
+            ...(reason ? { reason } : {}),
+          },
+          context,
+        );
+      await decided(db, async (tx) => {
+        const [row] = (await owned(tx, citizen, [id])) ?? [];
+        if (!row) {
+          await record(tx, 'denied', 'not-owned-or-missing');
+          return { error: notFound() };
+        }
+        if (row.doses_given > 0) {
+          await record(tx, 'denied', 'dose-given');
+          return {
+            error: new Conflict(
+              'A beneficiary who has received a dose cannot be deleted.',
+              'beneficiary-vaccinated',
+            ),
+          };
+        }
+        await store.delete(tx, id);
+        await record(tx, 'allowed');
+        return { value: undefined };
+      });
+    },
+  };
+}
+
+export type BeneficiaryService = ReturnType<typeof createBeneficiaryService>;
+
+export const notFound = () =>
+  new NotFound('No such beneficiary under this mobile number.', 'beneficiary-not-found');
+
+const duplicatePhotoId = () =>
+  new Conflict(
+    'This photo ID number is already registered. Each photo ID can be registered once.',
+    'photo-id-already-registered',
+  );
+
+function isPhotoIdRace(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    error.code === '23505' &&
+    'constraint' in error &&
+    error.constraint === 'beneficiaries_photo_id_unique'
+  );
+}

@@ -1,0 +1,105 @@
+import type { Insertable } from 'kysely';
+
+import type { Db } from '../../db/index.js';
+import type { BeneficiaryTables } from './tables.js';
+
+export function createBeneficiaryStore() {
+  return {
+    async insert(tx: Db, row: Insertable<BeneficiaryTables['beneficiaries']>) {
+      await tx.insertInto('beneficiaries').values(row).execute();
+    },
+    async countFor(tx: Db, mobileRef: string): Promise<number> {
+      const row = await tx
+        .selectFrom('beneficiaries')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('mobile_ref', '=', mobileRef)
+        .executeTakeFirstOrThrow();
+      return row.n;
+    },
+    async photoIdTaken(tx: Db, photoIdIndex: string): Promise<boolean> {
+      const row = await tx
+        .selectFrom('beneficiaries')
+        .select('beneficiary_reference_id')
+        .where('photo_id_index', '=', photoIdIndex)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    async referenceIdTaken(tx: Db, id: string): Promise<boolean> {
+      const row = await tx
+        .selectFrom('beneficiaries')
+        .select('beneficiary_reference_id')
+        .where('beneficiary_reference_id', '=', id)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    listFor(tx: Db, mobileRef: string) {
+      return tx
+        .selectFrom('beneficiaries as b')
+        .innerJoin('genders as g', 'g.id', 'b.gender_id')
+        .leftJoin('vaccines as v', 'v.code', 'b.vaccine')
+        .select([
+          'b.beneficiary_reference_id',
+          'b.name_enc',
+          'b.birth_year_enc',
+          'g.gender',
+          'b.photo_id_type',
+          'b.photo_id_number_enc',
+          'b.comorbidity_ind',
+          'b.doses_given',
+          'b.vaccine',
+          'v.primary_doses',
+          'b.dose1_date',
+          'b.dose2_date',
+        ])
+        .where('b.mobile_ref', '=', mobileRef)
+        .orderBy('b.created_at')
+        .orderBy('b.beneficiary_reference_id')
+        .execute();
+    },
+    /** The caller's own beneficiaries among `ids`, locked until the transaction ends. */
+    lockOwned(tx: Db, mobileRef: string, ids: readonly string[]) {
+      return tx
+        .selectFrom('beneficiaries')
+        .select(['beneficiary_reference_id', 'doses_given'])
+        .where('mobile_ref', '=', mobileRef)
+        .where('beneficiary_reference_id', 'in', ids)
+        .forUpdate()
+        .execute();
+    },
+    async delete(tx: Db, id: string) {
+      await tx.deleteFrom('beneficiaries').where('beneficiary_reference_id', '=', id).execute();
+    },
+    async genderExists(tx: Db, id: number) {
+      const row = await tx
+        .selectFrom('genders')
+        .select('id')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    async idTypeExists(tx: Db, id: number) {
+      const row = await tx
+        .selectFrom('id_types')
+        .select('id')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    idTypes(db: Db) {
+      return db.selectFrom('id_types').select(['id', 'type']).orderBy('position').execute();
+    },
+    genders(db: Db) {
+      return db.selectFrom('genders').select(['id', 'gender']).orderBy('id').execute();
+    },
+    async minimumAge(tx: Db): Promise<number> {
+      const row = await tx
+        .selectFrom('programme_rules')
+        .select('value')
+        .where('key', '=', 'minimum_age')
+        .executeTakeFirstOrThrow();
+      return row.value;
+    },
+  };
+}
+
+export type BeneficiaryStore = ReturnType<typeof createBeneficiaryStore>;

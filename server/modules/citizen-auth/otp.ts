@@ -1,0 +1,30 @@
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+
+import type { KeyRing } from '../../crypto/keys.js';
+
+/** Six digits from the CSPRNG, leading zeros kept. */
+export function newOtp(): string {
+  return randomInt(0, 1_000_000).toString().padStart(6, '0');
+}
+
+/** What a CoWIN client sends in confirmOTP: the SHA-256 hex of the six digits. */
+export function otpDigest(otp: string): string {
+  return createHash('sha256').update(otp, 'utf8').digest('hex');
+}
+
+/**
+ * The stored form: an HMAC over the txn id and the digest, under a key of its own. Binding
+ * the txn id in means an OTP answers only the transaction it was sent for; the key means a
+ * copy of the table does not let anyone test the 10^6 candidates offline.
+ */
+export function otpHash(keys: KeyRing, txnId: string, digest: string): Buffer {
+  return createHmac('sha256', keys.derive('otp-hash'))
+    .update(`${txnId}:${digest.toLowerCase()}`, 'utf8')
+    .digest();
+}
+
+/** Constant-time comparison with the stored hash; a missing one compares against noise. */
+export function otpMatches(stored: string | undefined, candidate: Buffer): boolean {
+  const expected = stored ? Buffer.from(stored, 'base64url') : randomBytes(candidate.length);
+  return expected.length === candidate.length && timingSafeEqual(expected, candidate);
+}

@@ -1,0 +1,100 @@
+import { createPublicKey, type KeyObject, randomUUID } from 'node:crypto';
+
+import { errors, jwtVerify, SignJWT } from 'jose';
+
+import type { KeyRing } from '../../crypto/keys.js';
+import type { Clock } from '../../platform/clock.js';
+
+/**
+ * Citizen tokens: JWTs signed with Ed25519 (EdDSA), a key derived from the master key under
+ * the purpose "citizen-token" so every node signs and verifies alike without sharing files.
+ * `kid` names the master key, so a rotated master key keeps older tokens verifiable.
+ * Verification pins the algorithm (no `none`, no HS/RS confusion) and checks iss, aud, exp.
+ */
+export const CITIZEN_AUDIENCE = 'teeka:citizen';
+const ISSUER = 'teeka';
+const PURPOSE = 'citizen-token';
+
+export interface CitizenClaims {
+  /** The citizen's mobile reference (a keyed blind index), never the number. */
+  mobileRef: string;
+  tokenId: string;
+  expiresAt: Date;
+}
+
+export function createCitizenTokens({
+  keys,
+  clock,
+  ttlSeconds,
+}: {
+  keys: KeyRing;
+  clock: Clock;
+  ttlSeconds: number;
+}) {
+  const publicKeys = new Map<string, KeyObject>();
+  const publicKey = (kid: string) => {
+    let key = publicKeys.get(kid);
+    if (!key) {
+      key = createPublicKey(keys.ed25519(PURPOSE, kid));
+      publicKeys.set(kid, key);
+    }
+    return key;
+  };
+  const signingKey = keys.ed25519(PURPOSE);
+
+  return {
+    async issue(mobileRef: string): Promise<{ token: string; claims: CitizenClaims }> {
+      const now = clock.now();
+      const issuedAt = Math.floor(now.getTime() / 1000);
+      const claims = {
+        mobileRef,
+        tokenId: randomUUID(),
+        expiresAt: new Date((issuedAt + ttlSeconds) * 1000),
+      };
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: keys.currentId })
+        .setIssuer(ISSUER)
+        .setAudience(CITIZEN_AUDIENCE)
+        .setSubject(mobileRef)
+        .setJti(claims.tokenId)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + ttlSeconds)
+        .sign(signingKey);
+      return { token, claims };
+    },
+
+    /** The claims of a valid token, or undefined for anything else (the caller answers 401). */
+    async verify(token: string): Promise<CitizenClaims | undefined> {
+      try {
+        const { payload } = await jwtVerify(
+          token,
+          (header) => {
+            if (typeof header.kid !== 'string' || !keys.hasMaster(header.kid)) {
+              throw new errors.JWSSignatureVerificationFailed();
+            }
+            return publicKey(header.kid);
+          },
+          {
+            algorithms: ['EdDSA'],
+            issuer: ISSUER,
+            audience: CITIZEN_AUDIENCE,
+            requiredClaims: ['sub', 'jti', 'exp', 'iat'],
+            currentDate: clock.now(),
+            clockTolerance: 0,
+          },
+        );
+        if (!payload.sub || !payload.jti || payload.exp === undefined) return undefined;
+        return {
+          mobileRef: payload.sub,
+          tokenId: payload.jti,
+          expiresAt: new Date(payload.exp * 1000),
+        };
+      } catch (error) {
+        if (error instanceof errors.JOSEError) return undefined;
+        throw error;
+      }
+    },
+  };
+}
+
+export type CitizenTokens = ReturnType<typeof createCitizenTokens>;
