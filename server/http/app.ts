@@ -20,6 +20,7 @@ import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { projectRoot } from '../paths.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import { createLimits, type Limits } from '../platform/limits.js';
+import { edgeServerOptions, registerEdge } from './edge/index.js';
 import { Unavailable } from './errors.js';
 import { loggerOptions } from './logger.js';
 import { registerProblemHandling } from './problem.js';
@@ -44,7 +45,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
       }
     : null;
   const app = Fastify({
-    ...(https ? { https } : {}),
+    ...edgeServerOptions(config, https),
     ...(logger ? { loggerInstance: logger } : { logger: loggerOptions(config.logLevel) }),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy ?? false,
@@ -68,6 +69,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandling(app);
+  await registerEdge(app, platform);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
