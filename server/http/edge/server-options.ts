@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
 import type { Config } from '../../config.js';
+import { sendProblem } from '../problem.js';
 import { EDGE_LIMITS } from './policy.js';
 
 /**
@@ -37,6 +40,7 @@ export function edgeServerOptions({ edge }: Config, https: { cert: Buffer; key: 
     requestTimeout: edge.requestTimeoutMs,
     keepAliveTimeout: edge.keepAliveTimeoutMs,
     maxRequestsPerSocket: EDGE_LIMITS.maxRequestsPerSocket,
+    frameworkErrors: routingError,
     onProtoPoisoning: 'error' as const,
     onConstructorPoisoning: 'error' as const,
   };
@@ -49,4 +53,21 @@ export function applyConnectionLimits(server: Server, { edge }: Config) {
   server.maxConnections = edge.maxConnections;
   // Node silently drops fields past this count; one more than the limit lets the firewall see and refuse.
   server.maxHeadersCount = EDGE_LIMITS.maxHeaderCount + 1;
+}
+
+/**
+ * Errors the router raises before any hook runs (a malformed URL, a path parameter over
+ * maxParamLength): Fastify's own answer would echo the URL back, so answer problem+json.
+ */
+function routingError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  void reply.header('x-request-id', request.id); // no hooks run for these
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return sendProblem(
+      request,
+      reply,
+      414,
+      'uri-too-long',
+      'A path segment is longer than this service accepts.',
+    );
+  return sendProblem(request, reply, 400, 'bad-path', 'The URL is malformed.');
 }
