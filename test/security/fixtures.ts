@@ -39,8 +39,8 @@ export function addFixtureRoutes(app: App) {
         body: person.partial(),
       },
       // Stands in for the identity module's guard: no token it issued exists in this test.
-      preHandler: async () => {
-        throw new Unauthorized();
+      preHandler: (_request, _reply, done) => {
+        done(new Unauthorized());
       },
     },
     () => ({ ok: true }),

@@ -23,10 +23,7 @@ const text = fc.oneof(
 );
 const value = fc.oneof(fc.jsonValue({ maxDepth: 4 }), text, fc.integer(), fc.double());
 
-async function expectNoServerError(
-  response: Awaited<ReturnType<typeof t.app.inject>>,
-  where: string,
-) {
+function expectNoServerError(response: Awaited<ReturnType<typeof t.app.inject>>, where: string) {
   expect(response.statusCode, `${where}: ${response.body.slice(0, 200)}`).toBeLessThan(500);
   if (response.statusCode >= 400) expectProblem(response, response.statusCode);
 }
@@ -50,9 +47,9 @@ describe('fuzzing', () => {
             method: op.method,
             url: fillPath(op),
             headers: { 'content-type': 'application/json' },
-            payload: JSON.stringify(body) ?? 'null',
+            payload: JSON.stringify(body),
           });
-          await expectNoServerError(response, name);
+          expectNoServerError(response, name);
         }),
         { numRuns: 150 },
       );
@@ -79,7 +76,7 @@ describe('fuzzing', () => {
               method: op.method,
               url: `${fillPath(op, values)}${search ? `?${search}` : ''}`,
             });
-            await expectNoServerError(response, name);
+            expectNoServerError(response, name);
           },
         ),
         { numRuns: 100 },

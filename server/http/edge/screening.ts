@@ -30,7 +30,8 @@ const PATTERNS: { rule: RuleId; patterns: RegExp[] }[] = [
   {
     rule: 'sqli',
     patterns: [
-      /\bunion\b[\s(]+(all\s+|distinct\s+)?select\b/i,
+      /\bunion[\s(]+select\b/i,
+      /\bunion[\s(]+(?:all|distinct)[\s(]+select\b/i,
       // A quote that closes a literal and then a tautology: ' or '1'='1, " OR 1=1, ') or true--
       /['"`)]\s*\b(or|and)\b\s*(['"`(]?\w*['"`)]?\s*(=|<|>|like\b)|true\b|false\b|not\b)/i,
       // A quote followed by a comment that cuts off the rest of the statement.
