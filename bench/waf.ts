@@ -16,7 +16,12 @@ import { loadConfig } from '../server/config.js';
 import { type RunningServer, startServer } from '../server/runtime.js';
 
 const seconds = Number(process.argv[2] ?? 10);
-const routes = ['/api/v2/admin/location/states', '/api/v2/admin/location/districts/16?lang=en'];
+// /healthz isolates the edge's own cost; the location routes add a database read.
+const routes = [
+  '/healthz',
+  '/api/v2/admin/location/states',
+  '/api/v2/admin/location/districts/16?lang=en',
+];
 
 async function server(firewall: 'block' | 'off', dataDir: string): Promise<RunningServer> {
   return startServer(
