@@ -26,6 +26,16 @@ describe('configuration', () => {
     [{ HOST: 'example.com' }, /HOST="example.com" is not valid: expected an IP address/],
     [{ TRUST_PROXY: 'my-proxy' }, /TRUST_PROXY="my-proxy"/],
     [{ TLS_CERT_FILE: '/tmp/cert.pem' }, /TLS_CERT_FILE and TLS_KEY_FILE must be set together/],
+    [
+      { TEEKA_FIREWALL: 'maybe' },
+      /TEEKA_FIREWALL="maybe" is not valid: expected block, report or off/,
+    ],
+    [{ TEEKA_FIREWALL: 'off', NODE_ENV: 'production' }, /TEEKA_FIREWALL=off is for benchmarks/],
+    [
+      { TEEKA_HTTP_REDIRECT_PORT: '8081' },
+      /TEEKA_HTTP_REDIRECT_PORT redirects to HTTPS and needs TLS/,
+    ],
+    [{ TEEKA_HEADERS_TIMEOUT_MS: '10' }, /TEEKA_HEADERS_TIMEOUT_MS="10"/],
   ])('names the bad variable in one line: %j', (env, message) => {
     let error: unknown;
     try {

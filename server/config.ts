@@ -84,6 +84,17 @@ const schema = z.object({
   TEEKA_SMS_OUTBOX: z.string().min(1).optional(),
   TEEKA_SMS_GATEWAY_URL: url(['https:', 'http:']).optional(),
   TEEKA_SMS_GATEWAY_TOKEN: z.string().min(8, { error: 'at least 8 characters' }).optional(),
+  TEEKA_FIREWALL: z
+    .enum(['block', 'report', 'off'], { error: 'block, report or off' })
+    .default('block'),
+  TEEKA_IP_RATE_LIMIT: int(1, 1_000_000, 'requests per minute').default(1200),
+  TEEKA_SHED_EVENT_LOOP_DELAY_MS: int(0, 60_000, 'milliseconds').default(1000),
+  TEEKA_SHED_HEAP_BYTES: int(0, 2 ** 40, 'a size in bytes').default(0),
+  TEEKA_HTTP_REDIRECT_PORT: port.optional(),
+  TEEKA_HEADERS_TIMEOUT_MS: int(1000, 600_000, 'milliseconds').default(10_000),
+  TEEKA_REQUEST_TIMEOUT_MS: int(1000, 600_000, 'milliseconds').default(30_000),
+  TEEKA_KEEP_ALIVE_TIMEOUT_MS: int(1000, 600_000, 'milliseconds').default(5_000),
+  TEEKA_MAX_CONNECTIONS: int(1, 1_000_000, 'a number of connections').default(10_000),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -122,6 +133,22 @@ export interface Config {
     gatewayUrl: string | undefined;
     gatewayToken: string | undefined;
   };
+  edge: EdgeConfig;
+}
+
+/** The edge protections (server/http/edge/): firewall, per-IP limit, load shedding, slow clients. */
+export interface EdgeConfig {
+  /** block: refuse attack payloads; report: only log them; off: no firewall (refused in production). */
+  firewall: Raw['TEEKA_FIREWALL'];
+  ipRateLimitPerMinute: number;
+  shedEventLoopDelayMs: number;
+  /** 0: 90% of the V8 heap limit. */
+  shedHeapBytes: number;
+  httpRedirectPort: number | undefined;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -193,6 +220,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration: TEEKA_SMS_GATEWAY_URL and TEEKA_SMS_GATEWAY_TOKEN must be set together.',
     );
   }
+  if (production && raw.TEEKA_FIREWALL === 'off') {
+    throw new ConfigError(
+      'Invalid configuration: TEEKA_FIREWALL=off is for benchmarks and refuses to run with NODE_ENV=production (use report to observe without blocking).',
+    );
+  }
+  if (raw.TEEKA_HTTP_REDIRECT_PORT !== undefined && !tls) {
+    throw new ConfigError(
+      'Invalid configuration: TEEKA_HTTP_REDIRECT_PORT redirects to HTTPS and needs TLS_CERT_FILE and TLS_KEY_FILE.',
+    );
+  }
 
   return {
     env: raw.NODE_ENV,
@@ -231,6 +268,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       outbox: raw.TEEKA_SMS_OUTBOX,
       gatewayUrl: raw.TEEKA_SMS_GATEWAY_URL,
       gatewayToken: raw.TEEKA_SMS_GATEWAY_TOKEN,
+    },
+    edge: {
+      firewall: raw.TEEKA_FIREWALL,
+      ipRateLimitPerMinute: raw.TEEKA_IP_RATE_LIMIT,
+      shedEventLoopDelayMs: raw.TEEKA_SHED_EVENT_LOOP_DELAY_MS,
+      shedHeapBytes: raw.TEEKA_SHED_HEAP_BYTES,
+      httpRedirectPort: raw.TEEKA_HTTP_REDIRECT_PORT,
+      headersTimeoutMs: raw.TEEKA_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: raw.TEEKA_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: raw.TEEKA_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: raw.TEEKA_MAX_CONNECTIONS,
     },
   };
 }

@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     log.info(
       `Teeka is serving ${server.url} (database: ${server.database.engine}${config.databaseUrl ? '' : `, data in ${config.dataDir}`})`,
     );
+    if (server.redirectUrl) log.info(`Plain HTTP on ${server.redirectUrl} redirects to HTTPS`);
     if (config.demoSeed) {
       log.info(
         `Development mode with the demo world. Open ${server.url}/ ; API docs at ${server.url}/docs`,

@@ -1,8 +1,11 @@
+import type { Server } from 'node:http';
+
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/index.js';
 import { migrateToLatest } from './db/migrate.js';
 import { openConfiguredDatabase } from './db/open.js';
 import { type App, buildApp } from './http/app.js';
+import { startHttpsRedirect } from './http/edge/redirect.js';
 import { createAuditModule } from './modules/audit/module.js';
 import { seedDemoWorld } from './modules/facilities/demo.js';
 import { createFacilityStore } from './modules/facilities/store.js';
@@ -11,6 +14,8 @@ export interface RunningServer {
   app: App;
   database: DatabaseHandle;
   url: string;
+  /** The plain-HTTP listener that only redirects to HTTPS (TEEKA_HTTP_REDIRECT_PORT). */
+  redirectUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -47,19 +52,41 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const database = await prepareDatabase(config, () => undefined);
   const app = await buildApp({ config, database });
   let closing: Promise<void> | undefined;
+  let redirect: Server | undefined;
   const close = () =>
     (closing ??= (async () => {
+      if (redirect) await new Promise((resolve) => redirect?.close(resolve));
       await app.close(); // stops accepting, lets in-flight requests finish
       await database.close();
     })());
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let port = config.port;
   try {
     await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    port = typeof address === 'object' && address ? address.port : config.port;
+    if (config.tls && config.edge.httpRedirectPort !== undefined) {
+      redirect = await startHttpsRedirect({
+        host: config.host,
+        port: config.edge.httpRedirectPort,
+        httpsPort: port,
+        headersTimeoutMs: config.edge.headersTimeoutMs,
+      });
+    }
   } catch (error) {
     await close();
     throw error;
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return { app, database, url: `${config.tls ? 'https' : 'http'}://${host}:${port}`, close };
+  const redirectAddress = redirect?.address();
+  const redirectUrl =
+    typeof redirectAddress === 'object' && redirectAddress
+      ? `http://${host}:${redirectAddress.port}`
+      : undefined;
+  return {
+    app,
+    database,
+    url: `${config.tls ? 'https' : 'http'}://${host}:${port}`,
+    redirectUrl,
+    close,
+  };
 }

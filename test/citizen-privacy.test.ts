@@ -82,6 +82,6 @@ describe('personal data at rest and in logs', () => {
     for (const secret of [...secrets, token]) expect(logs).not.toContain(secret);
     // The OTP went to the outbox and nowhere into the logs.
     const otp = await t.outbox.lastOtp(mobile);
-    expect(logs).not.toMatch(new RegExp(`(?<![0-9])${otp}(?![0-9])`));
+    expect(logs.match(/\d+/g) ?? []).not.toContain(otp);
   });
 });

@@ -31,6 +31,7 @@ import { createLimits, type Limits } from '../platform/limits.js';
 import { createMetrics } from '../platform/metrics.js';
 import { createSms } from '../platform/sms.js';
 import { addressList } from './address-list.js';
+import { edgeServerOptions, registerEdge } from './edge/index.js';
 import { NotFound, Unavailable } from './errors.js';
 import { loggerOptions } from './logger.js';
 import { registerProblemHandling } from './problem.js';
@@ -57,7 +58,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
       }
     : null;
   const app = Fastify({
-    ...(https ? { https } : {}),
+    ...edgeServerOptions(config, https),
     ...(logger ? { loggerInstance: logger } : { logger: loggerOptions(config.logLevel) }),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy ?? false,
@@ -86,6 +87,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandling(app);
+  await registerEdge(app, platform);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
