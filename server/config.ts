@@ -65,6 +65,10 @@ const schema = z.object({
     .default('info'),
   TEEKA_DEMO_SEED: bool.optional(),
   TEEKA_BODY_LIMIT: int(1024, 10_485_760, 'a size in bytes').default(16_384),
+  TEEKA_ISSUER_HOST: z
+    .string()
+    .regex(/^[a-z0-9.-]{1,200}(:[0-9]{1,5})?$/, { error: 'a host name, optionally with :port' })
+    .default('localhost'),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -86,6 +90,8 @@ export interface Config {
   logLevel: Raw['LOG_LEVEL'];
   demoSeed: boolean;
   bodyLimit: number;
+  /** The public host of this deployment: certificates are issued by did:web:<host>. */
+  issuerHost: string;
 }
 
 export class ConfigError extends Error {
@@ -158,5 +164,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: raw.LOG_LEVEL,
     demoSeed: raw.TEEKA_DEMO_SEED ?? raw.NODE_ENV === 'development',
     bodyLimit: raw.TEEKA_BODY_LIMIT,
+    issuerHost: raw.TEEKA_ISSUER_HOST,
   };
 }

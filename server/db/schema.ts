@@ -1,6 +1,8 @@
 import type { AuditTables } from '../modules/audit/tables.js';
+import type { CertificateTables } from '../modules/certificates/tables.js';
 import type { FacilityTables } from '../modules/facilities/tables.js';
 import type { MasterDataTables } from '../modules/masterdata/tables.js';
 
 /** Every table Teeka owns, composed from the domains that own them. */
-export interface Database extends MasterDataTables, FacilityTables, AuditTables {}
+export interface Database
+  extends MasterDataTables, FacilityTables, AuditTables, CertificateTables {}

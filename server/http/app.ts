@@ -16,6 +16,7 @@ import { sql } from 'kysely';
 import type { Config } from '../config.js';
 import { type KeyRing, loadKeyRing } from '../crypto/keys.js';
 import type { DatabaseHandle } from '../db/index.js';
+import { createCertificateModule } from '../modules/certificates/module.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { projectRoot } from '../paths.js';
 import { type Clock, systemClock } from '../platform/clock.js';
@@ -106,6 +107,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   );
 
   await app.register(createMasterDataModule(platform).routes);
+  await app.register(createCertificateModule(platform).routes);
 
   await app.register(fastifyStatic, { root: webRoot, wildcard: false });
 

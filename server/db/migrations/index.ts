@@ -3,10 +3,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_master_data.js';
 import * as m0002 from './0002_facilities.js';
 import * as m0003 from './0003_audit.js';
+import * as m0070 from './0070_certificates.js';
 
 /** Applied in key order; a migration, once released, is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
   '0001_master_data': m0001,
   '0002_facilities': m0002,
   '0003_audit': m0003,
+  '0070_certificates': m0070,
 };
