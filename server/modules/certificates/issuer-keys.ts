@@ -12,8 +12,6 @@ const PRIVATE_KEY_PURPOSE = 'certificate-signing-key';
  * `teeka keys rotate` runs in another process, so every node picks the new key up within this.
  */
 const CURRENT_KEY_TTL_MS = 60_000;
-/** A verificationMethod we do not know makes us reread the keys at most this often. */
-const UNKNOWN_KEY_RELOAD_MS = 5_000;
 
 export interface IssuerKey {
   generation: number;
@@ -123,15 +121,14 @@ export function createIssuerKeys({
       return { ...newest, privateKey: signing.privateKey };
     },
 
-    /** The public key a verificationMethod names, rereading the table (rate-bounded) when unknown. */
+    /**
+     * The public key a verificationMethod names. One we do not know makes us reread the
+     * (small) key table, so a key another node just rotated in verifies at once; the verify
+     * endpoint's rate limit bounds how often garbage key ids can cause that read.
+     */
     async publicKey(db: Db, verificationMethod: string): Promise<KeyObject | undefined> {
       let state = loaded ?? (await load(db));
-      if (
-        !state.byMethod.has(verificationMethod) &&
-        clock.now().getTime() - state.at > UNKNOWN_KEY_RELOAD_MS
-      ) {
-        state = await load(db);
-      }
+      if (!state.byMethod.has(verificationMethod)) state = await load(db);
       return state.byMethod.get(verificationMethod)?.publicKey;
     },
 
