@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 
 import { ConfigError, loadConfig } from '../config.js';
+import { KeyConfigError } from '../crypto/keys.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { DataDirLockedError, openConfiguredDatabase } from '../db/open.js';
 import { createAuditModule } from '../modules/audit/module.js';
 import { seedDemoWorld } from '../modules/facilities/demo.js';
 import { createFacilityStore } from '../modules/facilities/store.js';
+import { registerKeyCommands } from './keys.js';
 
 /** The `teeka` command: operations on a Teeka deployment, configured by the same environment as the server. */
 export function buildCli(): Command {
@@ -65,6 +67,8 @@ export function buildCli(): Command {
       }
     });
 
+  registerKeyCommands(program);
+
   return program;
 }
 
@@ -72,7 +76,11 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof DataDirLockedError ||
+      error instanceof KeyConfigError
+    ) {
       console.error(error.message);
       process.exitCode = 1;
       return;
