@@ -241,7 +241,10 @@ describe('an independent verifier with only the published JWKS', () => {
     secured: Record<string, unknown>,
     jwks: { keys: { kid: string; x: string }[] },
   ) {
-    const { proof, ...unsecuredDocument } = secured as { proof: Record<string, unknown> };
+    const { proof, ...unsecuredDocument } = secured as {
+      proof: Record<string, unknown>;
+      [field: string]: unknown;
+    };
     const { proofValue, ...proofOptions } = proof;
     if (proofOptions.type !== 'DataIntegrityProof' || proofOptions.cryptosuite !== 'eddsa-jcs-2022')
       return false;

@@ -4,7 +4,7 @@
  */
 
 const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-const B58_INDEX = new Map([...B58].map((c, i) => [c, i]));
+const B58_INDEX = new Map(Array.from(B58, (c, i) => [c, i]));
 
 export function base58btcEncode(bytes: Uint8Array): string {
   const digits: number[] = [];
@@ -54,20 +54,20 @@ export function base58btcDecode(text: string): Buffer | undefined {
 }
 
 const B45 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
-const B45_INDEX = new Map([...B45].map((c, i) => [c, i]));
+const B45_INDEX = new Map(Array.from(B45, (c, i) => [c, i]));
 
 export function base45Encode(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i + 1 < bytes.length; i += 2) {
     let n = (bytes[i] ?? 0) * 256 + (bytes[i + 1] ?? 0);
     for (let k = 0; k < 3; k++) {
-      out += B45[n % 45];
+      out += B45[n % 45] ?? '';
       n = Math.floor(n / 45);
     }
   }
   if (bytes.length % 2 === 1) {
     const n = bytes[bytes.length - 1] ?? 0;
-    out += (B45[n % 45] ?? '') + (B45[Math.floor(n / 45)] ?? '');
+    out += `${B45[n % 45] ?? ''}${B45[Math.floor(n / 45)] ?? ''}`;
   }
   return out;
 }
@@ -78,7 +78,7 @@ export function base45Decode(text: string): Buffer | undefined {
   const out = Buffer.alloc(Math.floor(text.length / 3) * 2 + (text.length % 3 === 2 ? 1 : 0));
   let o = 0;
   for (let i = 0; i < text.length; i += 3) {
-    const chunk = [...text.slice(i, i + 3)].map((c) => B45_INDEX.get(c));
+    const chunk = Array.from(text.slice(i, i + 3), (c) => B45_INDEX.get(c));
     if (chunk.some((v) => v === undefined)) return undefined;
     const [c = 0, d = 0, e = 0] = chunk as number[];
     const n = c + d * 45 + e * 45 * 45;

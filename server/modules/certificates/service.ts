@@ -1,5 +1,5 @@
-import type { Db } from '../../db/index.js';
 import { decryptField, encryptField, type KeyRing } from '../../crypto/keys.js';
+import type { Db } from '../../db/index.js';
 import { Invalid, NotFound } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
 import type { AuditActor, AuditService, RequestContext } from '../audit/service.js';
