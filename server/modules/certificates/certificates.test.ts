@@ -12,6 +12,7 @@ import canonicalizeModule from 'canonicalize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type TestApp, testApp } from '../../../test/helpers/app.js';
+import { engine, freshDatabase } from '../../../test/helpers/db.js';
 import { loadConfig } from '../../config.js';
 import { createKeyRing, parseMasterKeys } from '../../crypto/keys.js';
 import { systemClock } from '../../platform/clock.js';
@@ -363,3 +364,38 @@ function resign<T extends { proof: { proofValue: string; '@context'?: unknown } 
   const signature = sign(null, Buffer.concat([hash(options), hash(unsecured)]), privateKey);
   return { ...credential, proof: { ...options, proofValue: `z${base58btcEncode(signature)}` } };
 }
+
+describe.runIf(engine === 'postgres')('concurrent issuing on PostgreSQL', () => {
+  it('creates one first key when many certificates are issued at once on an empty database', async () => {
+    const database = await freshDatabase(12);
+    try {
+      const ring = createKeyRing(parseMasterKeys(masterKey, 'test'));
+      const node = () =>
+        createCertificateModule({
+          db: database.db,
+          limits: createLimits({ redisUrl: undefined, namespace: 'certificates-race' }),
+          clock: systemClock,
+          config: { issuerHost: 'localhost' },
+          keys: ring,
+        }).service;
+      const [first, second] = [node(), node()];
+      const issued = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          database.db
+            .transaction()
+            .execute((tx) => (i % 2 ? first : second).issueCertificate(tx, dose())),
+        ),
+      );
+      const keysStored = await database.db.selectFrom('certificate_keys').selectAll().execute();
+      expect(keysStored).toHaveLength(1);
+      expect(new Set(issued.map((c) => c.certificateId)).size).toBe(20);
+      for (const certificate of issued) {
+        expect(certificate.credential.proof.verificationMethod).toBe(
+          `did:web:localhost#${keysStored[0]?.kid}`,
+        );
+      }
+    } finally {
+      await database.close();
+    }
+  });
+});
