@@ -20,7 +20,6 @@ export interface IssuerKey {
   verificationMethod: string;
   publicKey: KeyObject;
   raw: Buffer;
-  createdAt: Date;
 }
 
 interface Loaded {
@@ -51,7 +50,7 @@ export function createIssuerKeys({
   issuer: string;
 }) {
   let loaded: Loaded | undefined;
-  let signing: { generation: number; privateKey: KeyObject } | undefined;
+  let signing: { kid: string; privateKey: KeyObject } | undefined;
 
   async function load(db: Db): Promise<Loaded> {
     const rows = await store.keys(db);
@@ -65,19 +64,18 @@ export function createIssuerKeys({
         verificationMethod: `${issuer}#${row.kid}`,
         publicKey: publicKeyFromRaw(raw),
         raw,
-        createdAt: row.created_at,
       };
       byMethod.set(key.verificationMethod, key);
       newest = key;
     }
     const newestRow = rows.at(-1);
-    if (newestRow && signing?.generation !== newestRow.generation) {
+    if (newestRow && signing?.kid !== newestRow.kid) {
       const der = Buffer.from(
         decryptField(keys, PRIVATE_KEY_PURPOSE, newestRow.private_key),
         'base64url',
       );
       signing = {
-        generation: newestRow.generation,
+        kid: newestRow.kid,
         privateKey: createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }),
       };
     }
@@ -100,8 +98,6 @@ export function createIssuerKeys({
   }
 
   return {
-    issuer,
-
     /** The key that signs now; the first use on an empty database creates generation 1. */
     async current(db: Db): Promise<IssuerKey & { privateKey: KeyObject }> {
       let state = loaded;
@@ -115,7 +111,7 @@ export function createIssuerKeys({
         state.at = Number.NEGATIVE_INFINITY;
       }
       const newest = state.newest;
-      if (!newest || signing?.generation !== newest.generation) {
+      if (!newest || signing?.kid !== newest.kid) {
         throw new Error('The current certificate key could not be loaded');
       }
       return { ...newest, privateKey: signing.privateKey };

@@ -10,11 +10,9 @@ import { base45Decode, base45Encode } from './encoding.js';
  * EU Digital COVID Certificate made the same choice). The prefix names the format and its
  * version, so a QR that is not ours is told apart from a damaged one.
  */
-export const QR_PREFIX = 'TK1:';
+const QR_PREFIX = 'TK1:';
 /** Larger than any credential we issue; bounds what a hostile QR can make us inflate. */
 const MAX_CREDENTIAL_BYTES = 16_384;
-/** QR version 40 at error correction level M holds 3,391 alphanumeric characters. */
-export const MAX_QR_TEXT = 3_391;
 
 export function encodeQrText(credential: object): string {
   return QR_PREFIX + base45Encode(deflateRawSync(JSON.stringify(credential), { level: 9 }));

@@ -11,7 +11,7 @@ import { base58btcDecode, base58btcEncode } from './encoding.js';
  * hash(proof config) || hash(document). No JSON-LD processing happens, so signing costs a
  * JCS pass, two hashes and one signature, and a verifier needs only the issuer's key.
  */
-export const CRYPTOSUITE = 'eddsa-jcs-2022';
+const CRYPTOSUITE = 'eddsa-jcs-2022';
 
 export interface DataIntegrityProof {
   '@context'?: unknown;
