@@ -329,8 +329,11 @@ describe('issueCertificate rules and the citizen-facing pieces', () => {
     expect(qrModules(certificate.qrText).version).toBeLessThanOrEqual(25);
     const pdf = (await renderCertificatePdf(certificate)).toString('latin1');
     expect(pdf.startsWith('%PDF-')).toBe(true);
-    expect(pdf).toContain('NotoSansDevanagari');
-    expect(pdf.match(/\/FontFile2/g)?.length).toBe(4);
+    expect(pdf).toContain('NotoSansDevanagari-Regular');
+    expect(pdf).toContain('NotoSansDevanagari-Bold');
+    expect(pdf).toMatch(/\/FontFile2/);
+    const greek = await issue(dose({ name: 'Νίκος Παπαδόπουλος' }));
+    expect((await renderCertificatePdf(greek)).toString('latin1')).toContain('NotoSans-Bold');
   });
 });
 

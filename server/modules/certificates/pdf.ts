@@ -8,18 +8,22 @@ import type { Certificate } from './service.js';
 
 /**
  * Fonts come from npm packages that ship TTF (pdfkit cannot read WOFF), so a fresh machine
- * renders Hindi without system fonts. Read once per process; pdfkit embeds the subset used.
+ * renders Hindi without system fonts. Noto Sans Devanagari also covers Latin (Basic,
+ * Latin-1, Extended-A) and is a quarter the size of Noto Sans, and pdfkit parses every font
+ * it embeds again for each document: so it sets the whole page, and Noto Sans is embedded
+ * only for a value in another script (Greek, Cyrillic, Vietnamese...).
  */
 const require = createRequire(import.meta.url);
 const font = (file: string) => readFileSync(require.resolve(file));
 const FONTS = {
-  latin: font('@expo-google-fonts/noto-sans/400Regular/NotoSans_400Regular.ttf'),
-  latinBold: font('@expo-google-fonts/noto-sans/700Bold/NotoSans_700Bold.ttf'),
-  hindi: font(
+  regular: font(
     '@expo-google-fonts/noto-sans-devanagari/400Regular/NotoSansDevanagari_400Regular.ttf',
   ),
-  hindiBold: font('@expo-google-fonts/noto-sans-devanagari/700Bold/NotoSansDevanagari_700Bold.ttf'),
+  bold: font('@expo-google-fonts/noto-sans-devanagari/700Bold/NotoSansDevanagari_700Bold.ttf'),
+  wideBold: font('@expo-google-fonts/noto-sans/700Bold/NotoSans_700Bold.ttf'),
 };
+const DEVANAGARI_FONT_COVERS =
+  /^[\u0000-\u017F\u0900-\u097F\u1CD0-\u1CFF\uA8E0-\uA8FF\u2000-\u206F\u20B9]*$/;
 
 const TITLES: Record<Certificate['kind'], { en: string; hi: string }> = {
   provisional: {
@@ -52,10 +56,9 @@ export async function renderCertificatePdf(certificate: Certificate): Promise<Bu
     margin: MARGIN,
     info: { Title: TITLES[certificate.kind].en, Producer: 'Teeka', Creator: 'Teeka' },
   });
-  doc.registerFont('latin', FONTS.latin);
-  doc.registerFont('latin-bold', FONTS.latinBold);
-  doc.registerFont('hindi', FONTS.hindi);
-  doc.registerFont('hindi-bold', FONTS.hindiBold);
+  doc.registerFont('regular', FONTS.regular);
+  doc.registerFont('bold', FONTS.bold);
+  doc.registerFont('wide-bold', FONTS.wideBold);
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -65,15 +68,14 @@ export async function renderCertificatePdf(certificate: Certificate): Promise<Bu
 
   const width = A4.width - 2 * MARGIN;
   doc
-    .font('hindi-bold')
+    .font('bold')
     .fontSize(18)
     .fillColor('#1a237e')
     .text(TITLES[certificate.kind].hi, { width, align: 'center' });
-  doc.font('latin-bold').fontSize(16).text(TITLES[certificate.kind].en, { width, align: 'center' });
+  doc.font('bold').fontSize(16).text(TITLES[certificate.kind].en, { width, align: 'center' });
   doc.moveDown(0.3);
-  // Noto Sans Devanagari also has Latin glyphs: one font for a line that mixes both scripts.
   doc
-    .font('hindi')
+    .font('regular')
     .fontSize(10)
     .fillColor('#333333')
     .text(`प्रमाणपत्र आईडी / Certificate ID: ${evidence.certificateId}`, { width, align: 'center' });
@@ -108,16 +110,14 @@ export async function renderCertificatePdf(certificate: Certificate): Promise<Bu
   for (const [en, hi, value] of rows) {
     const top = doc.y;
     doc
-      .font('latin')
-      .fontSize(10)
+      .font('regular')
+      .fontSize(9.5)
       .fillColor('#555555')
       .text(en, MARGIN, top, { width: labelWidth });
-    doc.font('hindi').fontSize(9).text(hi, MARGIN, doc.y, { width: labelWidth });
+    doc.fontSize(8.5).text(hi, MARGIN, doc.y - 1, { width: labelWidth });
     const labelBottom = doc.y;
-    // Names may be in Devanagari: pick the font by script so nothing renders as boxes.
-    const valueFont = /[\u0900-\u097F]/.test(value) ? 'hindi-bold' : 'latin-bold';
     doc
-      .font(valueFont)
+      .font(DEVANAGARI_FONT_COVERS.test(value) ? 'bold' : 'wide-bold')
       .fontSize(11)
       .fillColor('#000000')
       .text(value, valueX, top, { width: valueWidth });
@@ -147,17 +147,14 @@ export async function renderCertificatePdf(certificate: Certificate): Promise<Bu
   }
   doc.fill('#000000');
   doc
-    .font('latin')
+    .font('regular')
     .fontSize(9)
     .fillColor('#333333')
-    .text('Scan the QR code to verify this certificate.', MARGIN, qrTop + QR_SIZE + 6, {
+    .text('Scan the QR code to verify this certificate.', MARGIN, qrTop + qrSide + 4, {
       width,
       align: 'center',
     });
-  doc
-    .font('hindi')
-    .fontSize(9)
-    .text('इस प्रमाणपत्र को सत्यापित करने के लिए QR कोड स्कैन करें।', { width, align: 'center' });
+  doc.text('इस प्रमाणपत्र को सत्यापित करने के लिए QR कोड स्कैन करें।', { width, align: 'center' });
   doc.end();
   return done;
 }
