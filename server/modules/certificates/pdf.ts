@@ -22,8 +22,20 @@ const FONTS = {
   bold: font('@expo-google-fonts/noto-sans-devanagari/700Bold/NotoSansDevanagari_700Bold.ttf'),
   wideBold: font('@expo-google-fonts/noto-sans/700Bold/NotoSans_700Bold.ttf'),
 };
-const DEVANAGARI_FONT_COVERS =
-  /^[\u0000-\u017F\u0900-\u097F\u1CD0-\u1CFF\uA8E0-\uA8FF\u2000-\u206F\u20B9]*$/;
+/** Code point ranges Noto Sans Devanagari has glyphs for. */
+const DEVANAGARI_FONT_RANGES: [number, number][] = [
+  [0x0020, 0x017f], // Basic Latin, Latin-1, Latin Extended-A
+  [0x0900, 0x097f], // Devanagari
+  [0x1cd0, 0x1cff], // Vedic Extensions
+  [0x2000, 0x206f], // General Punctuation
+  [0x20b9, 0x20b9], // Indian rupee sign
+  [0xa8e0, 0xa8ff], // Devanagari Extended
+];
+const devanagariFontCovers = (text: string) =>
+  Array.from(text).every((char) => {
+    const code = char.codePointAt(0) ?? 0;
+    return DEVANAGARI_FONT_RANGES.some(([from, to]) => code >= from && code <= to);
+  });
 
 const TITLES: Record<Certificate['kind'], { en: string; hi: string }> = {
   provisional: {
@@ -117,7 +129,7 @@ export async function renderCertificatePdf(certificate: Certificate): Promise<Bu
     doc.fontSize(8.5).text(hi, MARGIN, doc.y - 1, { width: labelWidth });
     const labelBottom = doc.y;
     doc
-      .font(DEVANAGARI_FONT_COVERS.test(value) ? 'bold' : 'wide-bold')
+      .font(devanagariFontCovers(value) ? 'bold' : 'wide-bold')
       .fontSize(11)
       .fillColor('#000000')
       .text(value, valueX, top, { width: valueWidth });
