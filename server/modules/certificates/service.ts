@@ -272,7 +272,7 @@ export function createCertificateService({
       if (credential.issuer !== identity.did)
         return { status: 'invalid', reason: 'unknown-issuer' };
       const key = await issuerKeys.publicKey(db, credential.proof.verificationMethod);
-      const check = verifyProof(credential, () => key);
+      const check = verifyProof(credential, key);
       if (!check.ok) return { status: 'invalid', reason: check.reason };
       const [evidence] = credential.evidence;
       if (!evidence) return { status: 'invalid', reason: 'malformed' };

@@ -63,13 +63,10 @@ export type ProofCheck =
   | { ok: false; reason: 'malformed-proof' | 'unknown-key' | 'bad-signature' };
 
 /**
- * Verify Proof (3.3.2) for a parsed document: `resolveKey` maps the proof's
- * verificationMethod to a public key, or undefined when the issuer never published it.
+ * Verify Proof (3.3.2) for a parsed document, with the public key its proof's
+ * verificationMethod names (undefined when the issuer never published that key).
  */
-export function verifyProof(
-  secured: JsonObject,
-  resolveKey: (verificationMethod: string) => KeyObject | undefined,
-): ProofCheck {
+export function verifyProof(secured: JsonObject, key: KeyObject | undefined): ProofCheck {
   const { proof, ...unsecured } = secured;
   if (typeof proof !== 'object' || proof === null || Array.isArray(proof)) {
     return { ok: false, reason: 'malformed-proof' };
@@ -99,7 +96,6 @@ export function verifyProof(
   }
   const signature = base58btcDecode(proofValue.slice(1));
   if (signature?.length !== 64) return { ok: false, reason: 'malformed-proof' };
-  const key = resolveKey(proofOptions.verificationMethod);
   if (!key) return { ok: false, reason: 'unknown-key' };
   const valid = verify(null, hashData(proofOptions, unsecured), key, signature);
   return valid
