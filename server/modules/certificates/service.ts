@@ -11,7 +11,7 @@ import {
   type VaccinationCredential,
   vaccinationCredential,
 } from './schemas.js';
-import type { CertificateStore } from './store.js';
+import { CERTIFICATE_ID_BLOCK, type CertificateStore } from './store.js';
 import type { CertificateKind } from './tables.js';
 import { addProof, publicKeyMultibase, verifyProof } from './vc.js';
 
@@ -90,6 +90,16 @@ export function createCertificateService({
   issuerHost: string;
 }) {
   const identity = issuerIdentity(issuerHost);
+  // Ids are taken from a per-node block; a block is never handed out twice, rolled-back
+  // issues leave gaps, as sequences do.
+  let ids = { next: 0, end: 0 };
+  async function nextCertificateId(tx: Db): Promise<string> {
+    if (ids.next >= ids.end) {
+      const first = await store.certificateIdBlock(tx);
+      ids = { next: first, end: first + CERTIFICATE_ID_BLOCK };
+    }
+    return String(ids.next++);
+  }
 
   function toCertificate(row: {
     certificate_id: string;
@@ -138,7 +148,7 @@ export function createCertificateService({
       const facts = parsed.data;
       const now = clock.now();
       const key = await issuerKeys.current(tx);
-      const certificateId = await store.nextCertificateId(tx);
+      const certificateId = await nextCertificateId(tx);
       const vaccinationYear = facts.vaccinatedAt.getUTCFullYear();
       const unsigned = {
         '@context': [CREDENTIALS_V1, identity.vaccinationContext, DATA_INTEGRITY_V2],

@@ -6,6 +6,9 @@ import type { CertificateTables } from './tables.js';
 type KeyRow = CertificateTables['certificate_keys'];
 type CertificateRow = CertificateTables['certificates'];
 
+/** certificate_id_seq's INCREMENT BY (migration 0070). */
+export const CERTIFICATE_ID_BLOCK = 100;
+
 export function createCertificateStore() {
   return {
     keys(db: Db) {
@@ -21,13 +24,14 @@ export function createCertificateStore() {
         .executeTakeFirst();
       return inserted !== undefined;
     },
-    async nextCertificateId(db: Db): Promise<string> {
+    /** The first of CERTIFICATE_ID_BLOCK fresh certificate ids. */
+    async certificateIdBlock(db: Db): Promise<number> {
       const { rows } = await sql<{
-        id: string;
-      }>`select nextval('certificate_id_seq')::text as id`.execute(db);
-      const id = rows[0]?.id;
-      if (!id) throw new Error('certificate_id_seq returned nothing');
-      return id;
+        first: string;
+      }>`select nextval('certificate_id_seq')::text as first`.execute(db);
+      const first = Number(rows[0]?.first);
+      if (!Number.isSafeInteger(first)) throw new Error('certificate_id_seq returned no id');
+      return first;
     },
     async insertCertificate(db: Db, row: CertificateRow): Promise<void> {
       await db.insertInto('certificates').values(row).execute();
