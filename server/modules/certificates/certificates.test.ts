@@ -92,6 +92,12 @@ describe('POST /api/v1/certificates/verify', () => {
     });
   });
 
+  it("gives the dose date as India's calendar has it, as the PDF prints it", async () => {
+    const late = await issue(dose({ vaccinatedAt: new Date('2021-09-16T20:00:00Z') }));
+    const response = await verifyQr(late.qrText);
+    expect(response.json()).toMatchObject({ certificate: { date: '2021-09-17' } });
+  });
+
   it('says invalid when one character of the name is changed', async () => {
     const { credential } = await issue();
     const tampered = structuredClone(credential);

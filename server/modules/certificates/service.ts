@@ -65,6 +65,10 @@ export interface IssuedBy {
 
 const SYSTEM: IssuedBy = { actor: { type: 'system', id: 'certificates' } };
 
+/** A dose's date as India's calendar shows it, the day the PDF prints (YYYY-MM-DD). */
+const indianDate = (iso: string) =>
+  new Date(iso).toLocaleDateString('en-CA', { timeZone: 'Asia/Kolkata' });
+
 /** The issuer's identity: a did:web on the host that serves /.well-known/did.json. */
 export function issuerIdentity(host: string) {
   return {
@@ -297,7 +301,7 @@ export function createCertificateService({
           name: credential.credentialSubject.name,
           dose: evidence.dose,
           total_doses: evidence.totalDoses,
-          date: evidence.date.slice(0, 10),
+          date: indianDate(evidence.date),
           vaccine: evidence.vaccine,
         },
       };
