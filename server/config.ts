@@ -95,6 +95,12 @@ const schema = z.object({
   TEEKA_REQUEST_TIMEOUT_MS: int(1000, 600_000, 'milliseconds').default(30_000),
   TEEKA_KEEP_ALIVE_TIMEOUT_MS: int(1000, 600_000, 'milliseconds').default(5_000),
   TEEKA_MAX_CONNECTIONS: int(1, 1_000_000, 'a number of connections').default(10_000),
+  TEEKA_ISSUER_HOST: z
+    .string()
+    // Bounded quantifiers, one optional group: linear time.
+    // eslint-disable-next-line security/detect-unsafe-regex
+    .regex(/^[a-z0-9.-]{1,200}(:[0-9]{1,5})?$/, { error: 'a host name, optionally with :port' })
+    .default('localhost'),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -133,6 +139,8 @@ export interface Config {
     gatewayUrl: string | undefined;
     gatewayToken: string | undefined;
   };
+  /** The public host of this deployment: certificates are issued by did:web:<host>. */
+  issuerHost: string;
   edge: EdgeConfig;
 }
 
@@ -280,5 +288,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keepAliveTimeoutMs: raw.TEEKA_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: raw.TEEKA_MAX_CONNECTIONS,
     },
+    issuerHost: raw.TEEKA_ISSUER_HOST,
   };
 }

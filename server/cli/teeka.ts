@@ -9,6 +9,7 @@ import { seedDemoWorld } from '../modules/facilities/demo.js';
 import { createFacilityStore } from '../modules/facilities/store.js';
 import { registerAuditCommands } from './audit.js';
 import { registerFacilityCommands } from './facilities.js';
+import { registerKeyCommands } from './keys.js';
 import { registerStaffCommands } from './staff.js';
 
 /** The `teeka` command: operations on a Teeka deployment, configured by the same environment as the server. */
@@ -72,6 +73,7 @@ export function buildCli(): Command {
   registerFacilityCommands(program, () => openConfiguredDatabase(loadConfig()));
   registerStaffCommands(program);
   registerAuditCommands(program);
+  registerKeyCommands(program);
 
   return program;
 }

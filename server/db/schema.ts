@@ -1,5 +1,6 @@
 import type { AuditTables } from '../modules/audit/tables.js';
 import type { BeneficiaryTables } from '../modules/beneficiaries/tables.js';
+import type { CertificateTables } from '../modules/certificates/tables.js';
 import type { CitizenAuthTables } from '../modules/citizen-auth/tables.js';
 import type { FacilityTables } from '../modules/facilities/tables.js';
 import type { MasterDataTables } from '../modules/masterdata/tables.js';
@@ -13,4 +14,5 @@ export interface Database
     AuditTables,
     CitizenAuthTables,
     BeneficiaryTables,
-    StaffTables {}
+    StaffTables,
+    CertificateTables {}

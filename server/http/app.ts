@@ -20,6 +20,7 @@ import { recordDenied } from '../modules/audit/denied.js';
 import { createAuditModule, createAuditTrail } from '../modules/audit/module.js';
 import { startRepeating } from '../modules/audit/timer.js';
 import { createBeneficiaryModule } from '../modules/beneficiaries/module.js';
+import { createCertificateModule } from '../modules/certificates/module.js';
 import { createCitizenAuthModule } from '../modules/citizen-auth/module.js';
 import { createFacilitiesModule } from '../modules/facilities/module.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
@@ -170,6 +171,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   const citizenAuth = createCitizenAuthModule({ ...platform, sms: createSms(config, app.log) });
   await app.register(citizenAuth.routes);
   await app.register(createBeneficiaryModule({ ...platform, citizenAuth }).routes);
+  await app.register(createCertificateModule(platform).routes);
 
   await app.register(fastifyStatic, { root: webRoot, wildcard: false });
 

@@ -1,0 +1,47 @@
+import type { Config } from '../../config.js';
+import type { KeyRing } from '../../crypto/keys.js';
+import type { Db } from '../../db/index.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Limits } from '../../platform/limits.js';
+import { createAuditModule } from '../audit/module.js';
+import { createIssuerKeys } from './issuer-keys.js';
+import { certificateRoutes } from './routes.js';
+import { createCertificateService, issuerIdentity } from './service.js';
+import { createCertificateStore } from './store.js';
+
+export function createCertificateModule({
+  db,
+  limits,
+  clock,
+  config,
+  keys,
+}: {
+  db: Db;
+  limits: Limits;
+  clock: Clock;
+  config: Pick<Config, 'issuerHost'>;
+  keys: KeyRing;
+}) {
+  const store = createCertificateStore();
+  const issuerKeys = createIssuerKeys({
+    store,
+    keys,
+    clock,
+    issuer: issuerIdentity(config.issuerHost).did,
+  });
+  const service = createCertificateService({
+    store,
+    audit: createAuditModule().service,
+    clock,
+    keys,
+    issuerKeys,
+    issuerHost: config.issuerHost,
+  });
+  // Verifier apps at a busy checkpoint scan many codes from one address; this bounds abuse, not use.
+  const verifyLimiter = limits.limiter({
+    name: 'certificate-verify',
+    points: 600,
+    durationSeconds: 60,
+  });
+  return { service, issuerKeys, routes: certificateRoutes({ db, service, verifyLimiter }) };
+}

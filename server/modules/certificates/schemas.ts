@@ -1,0 +1,150 @@
+import { z } from 'zod';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+/**
+ * A masked photo ID as the certificate prints it: at most the last 4 characters shown
+ * (CoWIN printed `XXXXXXXX1234`), so a certificate never carries a full ID number.
+ */
+const maskedIdNumber = z.string().regex(/^X{4,20}[0-9A-Z]{0,4}$/, {
+  error: 'a masked number: X characters, then at most 4 shown',
+});
+
+/** What dose recording passes to issueCertificate: the facts printed on the certificate. */
+export const certificateInput = z
+  .strictObject({
+    kind: z.enum(['provisional', 'final', 'precaution']),
+    beneficiaryReferenceId: z.string().regex(/^[0-9A-Za-z-]{1,40}$/),
+    name: text(100),
+    yearOfBirth: z.number().int().min(1900).max(2100),
+    gender: text(20),
+    photoId: z.strictObject({ type: text(60), maskedNumber: maskedIdNumber }),
+    vaccine: text(60),
+    manufacturer: text(100),
+    /** CoWIN batch numbers: letters, digits, / and -. */
+    batch: z.string().regex(/^[A-Za-z0-9/-]{1,30}$/),
+    dose: z.number().int().min(1).max(10),
+    totalDoses: z.number().int().min(1).max(10),
+    vaccinatedAt: z.date(),
+    centre: z.strictObject({ name: text(200), district: text(100), state: text(100) }),
+    vaccinator: text(100),
+  })
+  .refine(
+    (c) =>
+      (c.kind === 'provisional' && c.dose < c.totalDoses) ||
+      (c.kind === 'final' && c.dose === c.totalDoses) ||
+      c.kind === 'precaution',
+    { error: 'provisional is for a dose before the last primary dose, final for the last' },
+  );
+
+export type CertificateInput = z.input<typeof certificateInput>;
+
+/** The credential exactly as Teeka issues it; verification accepts nothing else. */
+export const vaccinationCredential = z.strictObject({
+  '@context': z.array(z.string().max(200)).max(5),
+  type: z.tuple([z.literal('VerifiableCredential'), z.literal('ProofOfVaccinationCredential')]),
+  credentialSubject: z.strictObject({
+    type: z.literal('Person'),
+    refId: z.string().max(40),
+    name: z.string().max(100),
+    gender: z.string().max(20),
+    age: z.string().max(3),
+    yearOfBirth: z.string().max(4),
+    photoId: z.strictObject({ idType: z.string().max(60), maskedNumber: z.string().max(24) }),
+  }),
+  issuer: z.string().max(200),
+  issuanceDate: z.string().max(40),
+  evidence: z
+    .array(
+      z.strictObject({
+        id: z.string().max(300),
+        type: z.tuple([z.literal('Vaccination')]),
+        certificateId: z.string().regex(/^[0-9]{1,20}$/),
+        certificateKind: z.enum(['provisional', 'final', 'precaution']),
+        vaccine: z.string().max(60),
+        manufacturer: z.string().max(100),
+        batch: z.string().max(30),
+        date: z.string().max(40),
+        dose: z.number().int(),
+        totalDoses: z.number().int(),
+        verifier: z.strictObject({ name: z.string().max(100) }),
+        facility: z.strictObject({
+          name: z.string().max(200),
+          address: z.strictObject({
+            district: z.string().max(100),
+            addressRegion: z.string().max(100),
+            addressCountry: z.string().max(2),
+          }),
+        }),
+      }),
+    )
+    .length(1),
+  nonTransferable: z.literal('true'),
+  proof: z.strictObject({
+    '@context': z.array(z.string().max(200)).max(5).optional(),
+    type: z.string().max(40),
+    cryptosuite: z.string().max(40),
+    created: z.string().max(40),
+    verificationMethod: z.string().max(300),
+    proofPurpose: z.string().max(40),
+    proofValue: z.string().max(120),
+  }),
+});
+
+export type VaccinationCredential = z.infer<typeof vaccinationCredential>;
+
+export const verifyBody = z.strictObject({
+  /** The text a QR scanner reads; QR version 40 holds 4,296 alphanumeric characters at most. */
+  qr: z.string().min(1).max(4_296),
+});
+
+export const verifyResponse = z.object({
+  status: z.enum(['valid', 'invalid', 'revoked']),
+  reason: z.string(),
+  certificate: z
+    .object({
+      certificate_id: z.string(),
+      name: z.string(),
+      dose: z.number().int(),
+      total_doses: z.number().int(),
+      date: z.string(),
+      vaccine: z.string(),
+    })
+    .optional(),
+});
+
+export const revocationsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+});
+
+export const revocationsResponse = z.object({
+  issuer: z.string(),
+  revoked: z.array(z.object({ certificate_id: z.string(), revoked_at: z.string() })),
+  /** Pass as `after` for the next page; absent on the last page. */
+  next: z.number().int().optional(),
+});
+
+const jwk = z.object({
+  kty: z.literal('OKP'),
+  crv: z.literal('Ed25519'),
+  x: z.string(),
+  kid: z.string(),
+  alg: z.literal('EdDSA'),
+  use: z.literal('sig'),
+});
+
+export const jwksResponse = z.object({ keys: z.array(jwk) });
+
+export const didDocumentResponse = z.object({
+  '@context': z.array(z.string()),
+  id: z.string(),
+  verificationMethod: z.array(
+    z.object({
+      id: z.string(),
+      type: z.literal('Multikey'),
+      controller: z.string(),
+      publicKeyMultibase: z.string(),
+    }),
+  ),
+  assertionMethod: z.array(z.string()),
+});

@@ -1,0 +1,31 @@
+import type { Generated } from 'kysely';
+
+export type CertificateKind = 'provisional' | 'final' | 'precaution';
+
+export interface CertificateTables {
+  certificate_keys: {
+    generation: number;
+    kid: string;
+    /** Raw 32-byte Ed25519 public key, base64url. */
+    public_key: string;
+    /** PKCS#8 DER private key, base64url, then encryptField('certificate-signing-key'). */
+    private_key: string;
+    created_at: Date;
+  };
+  certificates: {
+    certificate_id: string;
+    beneficiary_reference_id: string;
+    kind: CertificateKind;
+    dose: number;
+    key_generation: number;
+    /** The signed credential as JSON, then encryptField('certificate-credential'). */
+    credential: string;
+    issued_at: Date;
+  };
+  certificate_revocations: {
+    seq: Generated<number>;
+    certificate_id: string;
+    reason: string;
+    revoked_at: Date;
+  };
+}
