@@ -16,7 +16,7 @@ import { sql } from 'kysely';
 import type { Config } from '../config.js';
 import { type KeyRing, loadKeyRing } from '../crypto/keys.js';
 import type { DatabaseHandle } from '../db/index.js';
-import { recordDenied } from '../modules/audit/denied.js';
+import { recordRefusals } from '../modules/audit/denied.js';
 import { createAuditModule, createAuditTrail } from '../modules/audit/module.js';
 import { startRepeating } from '../modules/audit/timer.js';
 import { createBeneficiaryModule } from '../modules/beneficiaries/module.js';
@@ -24,7 +24,6 @@ import { createCertificateModule } from '../modules/certificates/module.js';
 import { createCitizenAuthModule } from '../modules/citizen-auth/module.js';
 import { createFacilitiesModule } from '../modules/facilities/module.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
-import { recordRefusals } from '../modules/staff/audited.js';
 import { createStaffModule } from '../modules/staff/module.js';
 import { projectRoot } from '../paths.js';
 import { type Clock, systemClock } from '../platform/clock.js';
@@ -94,15 +93,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   });
   const auditTrail = createAuditTrail(platform);
   const auditService = createAuditModule().service;
-  // Every refusal is recorded before it is sent, in a transaction of its own.
-  app.addHook('onSend', async (request, reply) => {
-    if (reply.statusCode !== 401 && reply.statusCode !== 403) return;
-    try {
-      await recordDenied(database.db, auditService, request, reply);
-    } catch (error) {
-      request.log.error({ err: error }, 'recording a denied request failed');
-    }
-  });
+  recordRefusals(app, database.db, auditService);
   if (config.auditCheckpointSeconds > 0) {
     const checkpoints = startRepeating(
       () => auditTrail.checkpointNow(),
@@ -165,7 +156,6 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   await app.register(facilities.routes);
   app.decorate('facilities', facilities);
   const staff = createStaffModule(platform);
-  recordRefusals(app, database.db, staff.audit);
   await app.register(staff.routes);
   await app.register(auditTrail.routes);
   const citizenAuth = createCitizenAuthModule({ ...platform, sms: createSms(config, app.log) });

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/index.js';
 import type { AppError } from '../../http/errors.js';
+import { alreadyRecorded } from '../audit/denied.js';
 
 export type Decision<T> = { value: T } | { error: AppError };
 
@@ -9,6 +10,6 @@ export type Decision<T> = { value: T } | { error: AppError };
  */
 export async function decided<T>(db: Db, decide: (tx: Db) => Promise<Decision<T>>): Promise<T> {
   const outcome = await db.transaction().execute(decide);
-  if ('error' in outcome) throw outcome.error;
+  if ('error' in outcome) throw alreadyRecorded(outcome.error);
   return outcome.value;
 }

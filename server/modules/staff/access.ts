@@ -1,7 +1,7 @@
 import type { Db } from '../../db/index.js';
 import { Forbidden } from '../../http/errors.js';
+import { withAudit } from '../audit/denied.js';
 import type { AuditEvent } from '../audit/service.js';
-import { withAudit } from './audited.js';
 import { COUNTRY, type Grant, holdsOver, type Place, placeLabel, type Role } from './roles.js';
 import type { StaffStore } from './store.js';
 

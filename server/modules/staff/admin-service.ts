@@ -1,9 +1,9 @@
 import type { Db } from '../../db/index.js';
 import { Conflict, Forbidden, Invalid } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
+import { withAudit } from '../audit/denied.js';
 import type { AuditActor, AuditEvent, AuditService, RequestContext } from '../audit/service.js';
 import { type Access, denied, staffActor, type StaffPrincipal, type Target } from './access.js';
-import { withAudit } from './audited.js';
 import { ENROLMENT_MS, STEP_UP_MS } from './auth-service.js';
 import { newToken, tokenHash } from './credentials.js';
 import {

@@ -2,9 +2,9 @@ import { decryptField, encryptField, type KeyRing } from '../../crypto/keys.js';
 import type { Db } from '../../db/index.js';
 import { Forbidden, Invalid, RateLimited, Unauthorized } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
+import { withAudit } from '../audit/denied.js';
 import type { AuditEvent, AuditService, RequestContext } from '../audit/service.js';
 import { staffActor, type StaffPrincipal } from './access.js';
-import { withAudit } from './audited.js';
 import {
   checkPasswordRules,
   dummyHash,
