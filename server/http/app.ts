@@ -111,6 +111,22 @@ export async function buildApp({ config, database, logger, clock = systemClock }
         description:
           'Public and citizen endpoints follow CoWIN API v2 paths and shapes; staff, partner and admin endpoints are under /api/v1.',
       },
+      components: {
+        securitySchemes: {
+          citizenToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'From POST /api/v2/auth/public/confirmOTP',
+          },
+          staffSession: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'A staff bearer token, or the staff session cookie with x-csrf-token (POST /api/v1/staff/auth/login)',
+          },
+        },
+      },
     },
     transform: jsonSchemaTransform,
   });
@@ -151,14 +167,30 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     },
   );
 
+  const staff = createStaffModule(platform);
+  const citizenAuth = createCitizenAuthModule({ ...platform, sms: createSms(config, app.log) });
+  // A route guarded by a login checks it first, before its body is parsed or validated, so
+  // that an anonymous caller learns nothing about the route and costs little; and it says
+  // so in the OpenAPI document.
+  const guards = new Map<unknown, string>([
+    [citizenAuth.guard.preHandler, 'citizenToken'],
+    [staff.authenticate, 'staffSession'],
+  ]);
+  app.addHook('onRoute', (route) => {
+    const handlers = [route.preHandler].flat().filter((h) => h !== undefined);
+    const guard = handlers.find((handler) => guards.has(handler));
+    if (!guard) return;
+    route.schema = { ...route.schema, security: [{ [guards.get(guard) ?? '']: [] }] };
+    route.preHandler = handlers.filter((handler) => handler !== guard);
+    route.onRequest = [...[route.onRequest].flat().filter((h) => h !== undefined), guard];
+  });
+
   await app.register(createMasterDataModule(platform).routes);
   const facilities = createFacilitiesModule(platform);
   await app.register(facilities.routes);
   app.decorate('facilities', facilities);
-  const staff = createStaffModule(platform);
   await app.register(staff.routes);
   await app.register(auditTrail.routes);
-  const citizenAuth = createCitizenAuthModule({ ...platform, sms: createSms(config, app.log) });
   await app.register(citizenAuth.routes);
   await app.register(createBeneficiaryModule({ ...platform, citizenAuth }).routes);
   await app.register(createCertificateModule(platform).routes);

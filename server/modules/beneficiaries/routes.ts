@@ -75,6 +75,7 @@ export function beneficiaryRoutes({
           summary: 'The caller’s beneficiaries, masked (CoWIN v2)',
           response: { 200: beneficiariesResponse },
         },
+        ...citizenOnly,
       },
       async (request) => service.list(db, await guard.requireCitizen(request)),
     );

@@ -58,6 +58,7 @@ export function citizenAuthRoutes({
           tags: ['citizen auth'],
           summary: 'Revoke the bearer token on every node',
         },
+        preHandler: guard.preHandler,
       },
       async (request, reply) => {
         const citizen = await guard.requireCitizen(request);
