@@ -13,6 +13,16 @@ describe('configuration', () => {
       databaseUrl: undefined,
     });
     expect(config.dataDir.endsWith('.teeka')).toBe(true);
+    // A newcomer reads OTPs from the data directory; tests and production have no outbox by default.
+    expect(config.sms.outbox).toBe(`${config.dataDir}/sms-outbox.jsonl`);
+    expect(loadConfig({ NODE_ENV: 'test' }).sms.outbox).toBeUndefined();
+    expect(
+      loadConfig({
+        NODE_ENV: 'production',
+        TEEKA_SMS_GATEWAY_URL: 'https://sms.example',
+        TEEKA_SMS_GATEWAY_TOKEN: 'secret-token',
+      }).sms.outbox,
+    ).toBeUndefined();
   });
 
   it.each([

@@ -273,7 +273,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     citizenTokenTtlSeconds: raw.TEEKA_CITIZEN_TOKEN_TTL_SECONDS,
     sms: {
-      outbox: raw.TEEKA_SMS_OUTBOX,
+      // A newcomer in development reads OTPs from a file in the data directory.
+      outbox:
+        raw.TEEKA_SMS_OUTBOX ??
+        (raw.NODE_ENV === 'development' && !raw.TEEKA_SMS_GATEWAY_URL
+          ? path.join(path.resolve(raw.TEEKA_DATA_DIR), 'sms-outbox.jsonl')
+          : undefined),
       gatewayUrl: raw.TEEKA_SMS_GATEWAY_URL,
       gatewayToken: raw.TEEKA_SMS_GATEWAY_TOKEN,
     },

@@ -19,6 +19,14 @@ async function main(): Promise<void> {
         `Development mode with the demo world. Open ${server.url}/ ; API docs at ${server.url}/docs`,
       );
     }
+    if (config.sms.outbox) {
+      log.info(
+        `Citizens log in with any 10-digit mobile number (POST /api/v2/auth/public/generateOTP); the OTP SMS is written to ${config.sms.outbox}`,
+      );
+    }
+    log.info(
+      'Staff: the first national admin is made with `npx teeka staff create-admin --username NAME`',
+    );
   } catch (error) {
     if (
       error instanceof ConfigError ||

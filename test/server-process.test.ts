@@ -66,6 +66,8 @@ describe('the server process', () => {
       states: expect.arrayContaining([{ state_id: 1, state_name: 'Andaman and Nicobar Islands' }]),
     });
     expect(teeka.output()).toContain(`Teeka is serving ${url}`);
+    expect(teeka.output()).toContain(`the OTP SMS is written to ${dataDir}/sms-outbox.jsonl`);
+    expect(teeka.output()).toContain('npx teeka staff create-admin');
 
     // A second Teeka on the same data directory must refuse, not corrupt it.
     const intruder = startTeeka({ PORT: String(await freePort()), TEEKA_DATA_DIR: dataDir });
