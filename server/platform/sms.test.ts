@@ -60,7 +60,9 @@ describe('SMS delivery', () => {
     );
     expect(() => createSms(loadConfig({ NODE_ENV: 'production' }), log)).toThrow(ConfigError);
     expect(() => loadConfig({ TEEKA_SMS_GATEWAY_URL: url })).toThrow(/must be set together/);
-    expect(createSms(loadConfig({}), log).mode).toBe('log');
+    // Development writes to the data directory's outbox by default; without one, SMS are only noted.
+    expect(createSms(loadConfig({}), log).mode).toBe('outbox');
+    expect(createSms(loadConfig({ NODE_ENV: 'test' }), log).mode).toBe('log');
     expect(createSms(loadConfig({ TEEKA_SMS_OUTBOX: '/tmp/x' }), log).mode).toBe('outbox');
   });
 
