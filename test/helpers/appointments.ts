@@ -5,7 +5,7 @@ import { bearer, login, mobileSequence, type SmsOutbox } from './citizen.js';
 export function givenCitizens(app: App, outbox: SmsOutbox, mobilePrefix: string) {
   const nextMobile = mobileSequence(mobilePrefix);
   // Photo IDs are unique per database: letters from the prefix keep two helpers apart.
-  const letters = [...mobilePrefix.slice(-3)].map((d) => 'ABCDEFGHIJ'.charAt(Number(d))).join('');
+  const letters = mobilePrefix.slice(-3).replace(/\d/g, (d) => 'ABCDEFGHIJ'.charAt(Number(d)));
   let voter = 0;
   return {
     /** A logged-in citizen with `count` beneficiaries born in `birthYear`. */
@@ -40,7 +40,7 @@ export function givenCitizens(app: App, outbox: SmsOutbox, mobilePrefix: string)
 export const schedule = (
   app: App,
   token: string,
-  body: { dose: number; session_id: string; slot: string; beneficiaries: string[] },
+  body: { dose: number; session_id: string; slot: string; beneficiaries: readonly string[] },
 ) =>
   app.inject({
     method: 'POST',

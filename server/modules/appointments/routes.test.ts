@@ -33,7 +33,7 @@ async function counts(sessionId: string) {
     dose1: session.available_dose1,
     dose2: session.available_dose2,
     precaution: session.available_precaution,
-    open: Number(open.n),
+    open: open.n,
   };
 }
 
