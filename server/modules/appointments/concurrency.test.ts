@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { givenCitizens } from '../../../test/helpers/appointments.js';
-import { smsOutbox, type SmsOutbox } from '../../../test/helpers/citizen.js';
+import { type SmsOutbox, smsOutbox } from '../../../test/helpers/citizen.js';
 import { engine, freshDatabase } from '../../../test/helpers/db.js';
 import { givenFacilities } from '../../../test/helpers/facilities.js';
 import { loadConfig } from '../../config.js';
