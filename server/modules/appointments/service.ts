@@ -129,9 +129,6 @@ export function createAppointmentService({
           checkBookable(session, input.slot);
           await checkDoses(tx, people, input.dose, session);
           if ((await store.openFor(tx, input.beneficiaries)).length > 0) throw alreadyBooked();
-          for (let i = 0; i < people.length; i++) {
-            await facilities.service.takeSeat(tx, session.session_id, poolOf(input.dose));
-          }
           const id = randomUUID();
           const now = clock.now();
           await store.insert(
@@ -159,6 +156,11 @@ export function createAppointmentService({
             },
             context,
           );
+          // Last, so that the session's row, which every booking of it waits for, is held
+          // only from here to the commit.
+          for (let i = 0; i < people.length; i++) {
+            await facilities.service.takeSeat(tx, session.session_id, poolOf(input.dose));
+          }
           return id;
         },
       );
