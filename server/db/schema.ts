@@ -1,3 +1,4 @@
+import type { AppointmentTables } from '../modules/appointments/tables.js';
 import type { AuditTables } from '../modules/audit/tables.js';
 import type { BeneficiaryTables } from '../modules/beneficiaries/tables.js';
 import type { CertificateTables } from '../modules/certificates/tables.js';
@@ -15,4 +16,5 @@ export interface Database
     CitizenAuthTables,
     BeneficiaryTables,
     StaffTables,
-    CertificateTables {}
+    CertificateTables,
+    AppointmentTables {}

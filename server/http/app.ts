@@ -16,6 +16,10 @@ import { sql } from 'kysely';
 import type { Config } from '../config.js';
 import { type KeyRing, loadKeyRing } from '../crypto/keys.js';
 import type { DatabaseHandle } from '../db/index.js';
+import {
+  createAppointmentListing,
+  createAppointmentModule,
+} from '../modules/appointments/module.js';
 import { recordRefusals } from '../modules/audit/denied.js';
 import { createAuditModule, createAuditTrail } from '../modules/audit/module.js';
 import { startRepeating } from '../modules/audit/timer.js';
@@ -192,7 +196,20 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   await app.register(staff.routes);
   await app.register(auditTrail.routes);
   await app.register(citizenAuth.routes);
-  await app.register(createBeneficiaryModule({ ...platform, citizenAuth }).routes);
+  const beneficiaries = createBeneficiaryModule({
+    ...platform,
+    citizenAuth,
+    appointments: createAppointmentListing(),
+  });
+  await app.register(beneficiaries.routes);
+  await app.register(
+    createAppointmentModule({
+      ...platform,
+      facilities,
+      guard: citizenAuth.guard,
+      beneficiaries: beneficiaries.service,
+    }).routes,
+  );
   await app.register(createCertificateModule(platform).routes);
 
   await app.register(fastifyStatic, { root: webRoot, wildcard: false });

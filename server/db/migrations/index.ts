@@ -6,6 +6,7 @@ import * as m0003 from './0003_audit.js';
 import * as m0010 from './0010_audit_tree.js';
 import * as m0020 from './0020_citizens.js';
 import * as m0030 from './0030_staff.js';
+import * as m0040 from './0040_appointments.js';
 import * as m0070 from './0070_certificates.js';
 
 /** Applied in key order; a migration, once released, is never edited: add a new one. */
@@ -16,5 +17,6 @@ export const migrations: Record<string, Migration> = {
   '0010_audit_tree': m0010,
   '0020_citizens': m0020,
   '0030_staff': m0030,
+  '0040_appointments': m0040,
   '0070_certificates': m0070,
 };

@@ -2,6 +2,7 @@ import type { KeyRing } from '../../crypto/keys.js';
 import type { Db } from '../../db/index.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Limits } from '../../platform/limits.js';
+import type { AppointmentsOf } from '../appointments/listing.js';
 import { createAuditModule } from '../audit/module.js';
 import type { CitizenAuthModule } from '../citizen-auth/module.js';
 import { beneficiaryRoutes } from './routes.js';
@@ -14,12 +15,14 @@ export function createBeneficiaryModule({
   clock,
   keys,
   citizenAuth,
+  appointments,
 }: {
   db: Db;
   limits: Limits;
   clock: Clock;
   keys: KeyRing;
   citizenAuth: CitizenAuthModule;
+  appointments: AppointmentsOf;
 }) {
   const service = createBeneficiaryService({
     store: createBeneficiaryStore(),
@@ -28,6 +31,7 @@ export function createBeneficiaryModule({
     clock,
     limits,
     citizens: citizenAuth.service,
+    appointments,
   });
   return {
     service,

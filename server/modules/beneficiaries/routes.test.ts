@@ -17,6 +17,7 @@ import { createKeyRing } from '../../crypto/keys.js';
 import { manualClock } from '../../platform/clock.js';
 import { createLimits } from '../../platform/limits.js';
 import { createSms } from '../../platform/sms.js';
+import { createAppointmentListing } from '../appointments/module.js';
 import { createCitizenAuthModule } from '../citizen-auth/module.js';
 import { createBeneficiaryModule } from './module.js';
 
@@ -312,7 +313,11 @@ describe('the ownership check other domains call', () => {
     const limits = createLimits({});
     const platform = { db: t.database.db, limits, clock, config, keys };
     const citizenAuth = createCitizenAuthModule({ ...platform, sms: createSms(config, t.app.log) });
-    const { service } = createBeneficiaryModule({ ...platform, citizenAuth });
+    const { service } = createBeneficiaryModule({
+      ...platform,
+      citizenAuth,
+      appointments: createAppointmentListing(),
+    });
     const citizenOf = (token: string) => {
       const payload = JSON.parse(
         Buffer.from(token.split('.')[1] ?? '', 'base64url').toString(),

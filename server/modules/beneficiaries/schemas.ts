@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { listedAppointment } from '../appointments/listing.js';
+
 /** CoWIN's 14-digit beneficiary reference id (13 in the earliest records; Teeka issues 14). */
 export const beneficiaryReferenceId = z
   .string()
@@ -58,7 +60,7 @@ export const beneficiariesResponse = z.object({
       vaccine: z.string(),
       dose1_date: z.string(),
       dose2_date: z.string(),
-      appointments: z.array(z.never()),
+      appointments: z.array(listedAppointment),
     }),
   ),
 });

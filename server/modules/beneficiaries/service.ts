@@ -5,6 +5,7 @@ import type { Db } from '../../db/index.js';
 import { type AppError, Conflict, Invalid, NotFound } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Limits } from '../../platform/limits.js';
+import type { AppointmentsOf } from '../appointments/listing.js';
 import type { AuditService, RequestContext } from '../audit/service.js';
 import { decided } from '../citizen-auth/decided.js';
 import type { Citizen } from '../citizen-auth/guard.js';
@@ -43,6 +44,7 @@ export function createBeneficiaryService({
   clock,
   limits,
   citizens,
+  appointments,
 }: {
   store: BeneficiaryStore;
   audit: AuditService;
@@ -50,6 +52,8 @@ export function createBeneficiaryService({
   clock: Clock;
   limits: Limits;
   citizens: CitizenAuthService;
+  /** Each beneficiary's open appointments, as CoWIN lists them (the appointments domain). */
+  appointments: AppointmentsOf;
 }) {
   const registrations = limits.limiter({
     name: 'beneficiary-register',
@@ -184,9 +188,10 @@ export function createBeneficiaryService({
     },
 
     async list(db: Db, citizen: Citizen) {
-      const [rows, last4] = await Promise.all([
+      const [rows, last4, booked] = await Promise.all([
         store.listFor(db, citizen.mobileRef),
         citizens.mobileLast4(db, citizen.mobileRef),
+        appointments(db, citizen.mobileRef),
       ]);
       return {
         beneficiaries: rows.map((row) => ({
@@ -204,8 +209,7 @@ export function createBeneficiaryService({
           vaccine: row.vaccine ?? '',
           dose1_date: cowinDate(row.dose1_date),
           dose2_date: cowinDate(row.dose2_date),
-          // Filled by the appointments domain once it exists.
-          appointments: [],
+          appointments: booked.get(row.beneficiary_reference_id) ?? [],
         })),
       };
     },
@@ -221,6 +225,10 @@ export function createBeneficiaryService({
       if (!rows) throw notFound();
       return rows;
     },
+
+    /** The birth year of a row `requireOwned` returned, for age rules. */
+    birthYear: (row: { birth_year_enc: string }) =>
+      Number(decryptField(keys, PURPOSE.birthYear, row.birth_year_enc)),
 
     async remove(db: Db, citizen: Citizen, id: string, context: RequestContext) {
       const record = (tx: Db, outcome: 'allowed' | 'denied', reason?: string) =>

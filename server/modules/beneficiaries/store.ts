@@ -58,11 +58,21 @@ export function createBeneficiaryStore() {
     },
     /** The caller's own beneficiaries among `ids`, locked until the transaction ends. */
     lockOwned(tx: Db, mobileRef: string, ids: readonly string[]) {
+      // One lock order for every caller, so that two bookings of the same people wait for
+      // each other instead of deadlocking.
       return tx
         .selectFrom('beneficiaries')
-        .select(['beneficiary_reference_id', 'doses_given'])
+        .select([
+          'beneficiary_reference_id',
+          'doses_given',
+          'vaccine',
+          'dose1_date',
+          'dose2_date',
+          'birth_year_enc',
+        ])
         .where('mobile_ref', '=', mobileRef)
         .where('beneficiary_reference_id', 'in', ids)
+        .orderBy('beneficiary_reference_id')
         .forUpdate()
         .execute();
     },

@@ -56,17 +56,15 @@ const A4 = { width: 595.28, height: 841.89 };
 const MARGIN = 48;
 const QR_SIZE = 220;
 
-/** Renders the certificate as an A4 PDF in English and Hindi, with its QR code. */
-export async function renderCertificatePdf(certificate: Certificate): Promise<Buffer> {
-  const { credential } = certificate;
-  const subject = credential.credentialSubject;
-  const [evidence] = credential.evidence;
-  if (!evidence) throw new Error('A certificate credential always has one evidence entry');
-
+/**
+ * An A4 document with Teeka's fonts registered as 'regular', 'bold' and 'wide-bold'
+ * (Latin-only bold); `done` resolves to the bytes once `doc.end()` is called.
+ */
+export function startPdf(title: string) {
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
-    info: { Title: TITLES[certificate.kind].en, Producer: 'Teeka', Creator: 'Teeka' },
+    info: { Title: title, Producer: 'Teeka', Creator: 'Teeka' },
   });
   doc.registerFont('regular', FONTS.regular);
   doc.registerFont('bold', FONTS.bold);
@@ -77,6 +75,17 @@ export async function renderCertificatePdf(certificate: Certificate): Promise<Bu
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
+  return { doc, done };
+}
+
+/** Renders the certificate as an A4 PDF in English and Hindi, with its QR code. */
+export async function renderCertificatePdf(certificate: Certificate): Promise<Buffer> {
+  const { credential } = certificate;
+  const subject = credential.credentialSubject;
+  const [evidence] = credential.evidence;
+  if (!evidence) throw new Error('A certificate credential always has one evidence entry');
+
+  const { doc, done } = startPdf(TITLES[certificate.kind].en);
 
   const width = A4.width - 2 * MARGIN;
   doc

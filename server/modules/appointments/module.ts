@@ -1,0 +1,37 @@
+import type { Db } from '../../db/index.js';
+import type { Clock } from '../../platform/clock.js';
+import { createAuditModule } from '../audit/module.js';
+import type { BeneficiaryService } from '../beneficiaries/service.js';
+import type { CitizenGuard } from '../citizen-auth/guard.js';
+import type { FacilitiesModule } from '../facilities/module.js';
+import { appointmentsOf } from './listing.js';
+import { appointmentRoutes } from './routes.js';
+import { createAppointmentService } from './service.js';
+import { createAppointmentStore } from './store.js';
+
+/** The beneficiary list shows open appointments; it needs them before this module exists. */
+export const createAppointmentListing = () => appointmentsOf(createAppointmentStore());
+
+export function createAppointmentModule({
+  db,
+  clock,
+  facilities,
+  guard,
+  beneficiaries,
+}: {
+  db: Db;
+  clock: Clock;
+  facilities: FacilitiesModule;
+  guard: CitizenGuard;
+  beneficiaries: BeneficiaryService;
+}) {
+  const service = createAppointmentService({
+    db,
+    store: createAppointmentStore(),
+    audit: createAuditModule().service,
+    clock,
+    facilities,
+    beneficiaries,
+  });
+  return { service, routes: appointmentRoutes({ service, guard }) };
+}
