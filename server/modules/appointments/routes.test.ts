@@ -271,6 +271,39 @@ describe('booking (CoWIN v2 schedule)', () => {
 });
 
 describe('cancel and reschedule', () => {
+  it('will not delete a beneficiary holding a seat until the appointment is cancelled', async () => {
+    const session = await facilities.session(centre, '2026-03-05');
+    const { token, ids } = await given.citizen(1);
+    const [id = ''] = ids;
+    const booked = await schedule(t.app, token, {
+      dose: 1,
+      session_id: session,
+      slot: SLOT,
+      beneficiaries: ids,
+    });
+    const appointment_id = booked.json<{ appointment_confirmation_no: string }>()
+      .appointment_confirmation_no;
+    const held = await counts(session);
+    const remove = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v2/registration/beneficiary/delete',
+        headers: bearer(token),
+        payload: { beneficiary_reference_id: id },
+      });
+    const refused = await remove();
+    expect([refused.statusCode, refused.json<{ code: string }>().code]).toEqual([
+      409,
+      'beneficiary-has-appointment',
+    ]);
+    expect(await counts(session)).toEqual(held);
+    expect(
+      (await cancel(t.app, token, { appointment_id, beneficiariesToCancel: ids })).statusCode,
+    ).toBe(204);
+    expect((await remove()).statusCode).toBe(204);
+    expect(await counts(session)).toMatchObject({ dose1: held.dose1 + 1, open: held.open - 1 });
+  });
+
   it('give the seat back exactly once, only to the owner', async () => {
     const first = await facilities.session(centre, '2026-03-05');
     const second = await facilities.session(centre, '2026-03-06', { capacity_dose1: 1 });

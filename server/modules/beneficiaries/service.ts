@@ -258,6 +258,17 @@ export function createBeneficiaryService({
             ),
           };
         }
+        // An open appointment holds a seat; deleting the person would strand it.
+        const open = await appointments(tx, citizen.mobileRef);
+        if ((open.get(id) ?? []).length > 0) {
+          await record(tx, 'denied', 'open-appointment');
+          return {
+            error: new Conflict(
+              'This beneficiary has an open appointment; cancel it first.',
+              'beneficiary-has-appointment',
+            ),
+          };
+        }
         await store.delete(tx, id);
         await record(tx, 'allowed');
         return { value: undefined };
