@@ -229,3 +229,87 @@ describe('creating sessions', () => {
     expect(smuggled.statusCode).toBe(400);
   });
 });
+
+describe('editing sessions', () => {
+  let sessionA: string;
+  let sessionB: string;
+  const editSession = (by: Session, id: string, changes: object) =>
+    send('PATCH', `/api/v1/facilities/sessions/${id}`, by, changes);
+  const session = (id: string) => t.app.facilities.service.getSession(t.database.db, id);
+
+  beforeAll(async () => {
+    sessionA = (await createSession(adminA, centreA)).json<{ session_id: string }>().session_id;
+    sessionB = (await createSession(adminB, centreB)).json<{ session_id: string }>().session_id;
+  });
+
+  it('lets the centre’s facility admin and the admins above change seats and slots, keeping what is not sent; audited', async () => {
+    for (const [who, seats] of [
+      [adminA, 20],
+      [bbmp, 30],
+      [karnataka, 40],
+      [national, 50],
+    ] as const) {
+      expect((await editSession(who, sessionA, { capacity_dose1: seats })).statusCode).toBe(200);
+      expect(await session(sessionA)).toMatchObject({
+        capacity_dose1: seats,
+        available_dose1: seats,
+        capacity_dose2: 10,
+        min_age_limit: 18,
+        slots: ['09:00AM-11:00AM'],
+      });
+    }
+    expect(
+      (await editSession(adminA, sessionA, { slots: ['09:00AM-10:00AM', '10:00AM-11:00AM'] }))
+        .statusCode,
+    ).toBe(200);
+    expect((await session(sessionA)).slots).toEqual(['09:00AM-10:00AM', '10:00AM-11:00AM']);
+    const rows = (await auditRows(t.database.db, 'facilities.session.update')).filter(
+      (r) => r.subject_id === sessionA && r.outcome === 'allowed',
+    );
+    expect(rows.map((r) => r.actor_id)).toEqual([
+      adminA.id,
+      bbmp.id,
+      karnataka.id,
+      national.id,
+      adminA.id,
+    ]);
+  });
+
+  it('never lowers a capacity below the seats already taken', async () => {
+    await t.database.db
+      .transaction()
+      .execute((tx) => t.app.facilities.service.takeSeat(tx, sessionA, 'dose2'));
+    const refused = await editSession(adminA, sessionA, { capacity_dose2: 0 });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json<{ code: string }>().code).toBe('capacity-below-taken');
+    expect((await editSession(adminA, sessionA, { capacity_dose2: 5 })).statusCode).toBe(200);
+    expect(await session(sessionA)).toMatchObject({ capacity_dose2: 5, available_dose2: 4 });
+  });
+
+  it('refuses an out-of-jurisdiction district admin, another centre’s admin, verifiers and vaccinators; nothing changes', async () => {
+    const before = await session(sessionB);
+    for (const who of [bbmp, adminA, verifier, vaccinator]) {
+      expect((await editSession(who, sessionB, { capacity_dose1: 0 })).statusCode).toBe(403);
+    }
+    expect(await session(sessionB)).toEqual(before);
+  });
+
+  it('answers bad changes with a clear 4xx', async () => {
+    const cases: [string, object, number, string][] = [
+      [sessionA, { vaccine: 'COVAXIN' }, 400, 'invalid'],
+      [sessionA, { min_age_limit: 60, max_age_limit: 45 }, 400, 'age-limits'],
+      [sessionA, { slots: ['06:00AM-07:00AM'] }, 400, 'slot-outside-hours'],
+      ['not-a-session', { min_age_limit: 45 }, 400, 'invalid'],
+      ['00000000-0000-4000-8000-000000000000', { min_age_limit: 45 }, 404, 'unknown-session'],
+    ];
+    for (const [id, changes, status, code] of cases) {
+      const response = await editSession(adminA, id, changes);
+      expect({ status: response.statusCode, code: response.json<{ code: string }>().code }).toEqual(
+        {
+          status,
+          code,
+        },
+      );
+    }
+  });
+});

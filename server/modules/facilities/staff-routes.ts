@@ -8,7 +8,13 @@ import { type Access, staffActor } from '../staff/access.js';
 import { staffOf } from '../staff/authenticate.js';
 import type { Role } from '../staff/roles.js';
 import type { SearchCache } from './cache.js';
-import { centreChangesInput, newCentreInput, newSessionInput } from './schemas.js';
+import {
+  centreChangesInput,
+  newCentreInput,
+  newSessionInput,
+  SESSION_ID,
+  sessionChangesInput,
+} from './schemas.js';
 import type { FacilityService } from './service.js';
 
 /** Who creates centres: admins of the centre's district or above. */
@@ -132,6 +138,43 @@ export function facilityStaffRoutes({
         });
         cache.invalidateCentre(centerId);
         return reply.code(201).send({ session_id: sessionId });
+      },
+    );
+    app.patch(
+      '/api/v1/facilities/sessions/:sessionId',
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary:
+            'Change a session’s ages, seats or slots (its centre’s facility admins, or admins above)',
+          params: z.strictObject({
+            sessionId: z.string().regex(SESSION_ID, { error: 'a session id (UUID)' }),
+          }),
+          body: sessionChangesInput,
+          response: { 200: z.object({ session_id: z.string() }) },
+        },
+      },
+      async (request) => {
+        const staff = staffOf(request);
+        const { sessionId } = request.params;
+        await db.transaction().execute(async (tx) => {
+          const session = await service.getSession(tx, sessionId);
+          await access.require(tx, staff, {
+            roles: CENTRE_MANAGERS,
+            within: { centerId: session.center_id },
+            action: 'facilities.session.update',
+          });
+          await service.updateSession(
+            tx,
+            sessionId,
+            request.body,
+            staffActor(staff),
+            requestContext(request),
+          );
+        });
+        cache.invalidateSession(sessionId);
+        return { session_id: sessionId };
       },
     );
     done();
