@@ -3,8 +3,8 @@ import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 import type { Db } from '../../db/index.js';
-import { NotFound } from '../../http/errors.js';
 import { requestContext } from '../../http/context.js';
+import { NotFound } from '../../http/errors.js';
 import { type Access, staffActor } from '../staff/access.js';
 import { staffOf } from '../staff/authenticate.js';
 import type { Role } from '../staff/roles.js';
