@@ -20,13 +20,16 @@ import {
   createAppointmentListing,
   createAppointmentModule,
 } from '../modules/appointments/module.js';
+import { accessLogRoutes } from '../modules/audit/access-log-routes.js';
 import { recordRefusals } from '../modules/audit/denied.js';
 import { createAuditModule, createAuditTrail } from '../modules/audit/module.js';
+import { auditStaffRoutes } from '../modules/audit/staff-routes.js';
 import { startRepeating } from '../modules/audit/timer.js';
 import { createBeneficiaryModule } from '../modules/beneficiaries/module.js';
 import { createCertificateModule } from '../modules/certificates/module.js';
 import { createCitizenAuthModule } from '../modules/citizen-auth/module.js';
 import { createFacilitiesModule } from '../modules/facilities/module.js';
+import { facilityStaffRoutes } from '../modules/facilities/staff-routes.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { createStaffModule } from '../modules/staff/module.js';
 import { projectRoot } from '../paths.js';
@@ -211,6 +214,33 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     }).routes,
   );
   await app.register(createCertificateModule(platform).routes);
+  await app.register(
+    auditStaffRoutes({
+      db: database.db,
+      trail: auditTrail,
+      audit: auditService,
+      access: staff.access,
+      authenticate: staff.authenticate,
+      requireStepUp: staff.requireStepUp,
+    }),
+  );
+  await app.register(
+    accessLogRoutes({
+      db: database.db,
+      audit: auditService,
+      beneficiaries: beneficiaries.service,
+      guard: citizenAuth.guard,
+    }),
+  );
+  await app.register(
+    facilityStaffRoutes({
+      db: database.db,
+      service: facilities.service,
+      cache: facilities.cache,
+      access: staff.access,
+      authenticate: staff.authenticate,
+    }),
+  );
 
   await app.register(fastifyStatic, { root: webRoot, wildcard: false });
 

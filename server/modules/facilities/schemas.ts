@@ -178,4 +178,19 @@ export const newSessionInput = z.strictObject({
 });
 export type NewSessionInput = z.input<typeof newSessionInput>;
 
+/**
+ * What may change in a session: its date, centre and vaccine stay (bookings rest on them).
+ * No defaults here: a field left out keeps its value.
+ */
+export const sessionChangesInput = z.strictObject({
+  min_age_limit: newSessionInput.shape.min_age_limit.optional(),
+  max_age_limit: z.number().int().min(0).max(150).nullable().optional(),
+  capacity_dose1: seats.optional(),
+  capacity_dose2: seats.optional(),
+  capacity_precaution: seats.optional(),
+  slots: newSessionInput.shape.slots.optional(),
+  allow_walk_in: z.boolean().optional(),
+});
+export type SessionChangesInput = z.input<typeof sessionChangesInput>;
+
 export const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

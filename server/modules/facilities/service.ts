@@ -13,6 +13,8 @@ import {
   type NewSessionInput,
   newSessionInput,
   SESSION_ID,
+  type SessionChangesInput,
+  sessionChangesInput,
   SLOT,
 } from './schemas.js';
 import type { FacilityStore, SeatPool, SessionRow } from './store.js';
@@ -56,6 +58,46 @@ function checkFees(
     seen.add(vaccine);
   }
   return fees.map(({ vaccine, fee }) => ({ vaccine, fee: String(fee) }));
+}
+
+/** The rules a session's ages, seats and slots keep, at creation and after every change. */
+function checkSessionShape(
+  session: Pick<
+    SessionRow,
+    | 'min_age_limit'
+    | 'max_age_limit'
+    | 'capacity_dose1'
+    | 'capacity_dose2'
+    | 'capacity_precaution'
+    | 'slots'
+  >,
+  centre: { opens_at: string; closes_at: string },
+): void {
+  if (session.max_age_limit !== null && session.max_age_limit < session.min_age_limit) {
+    throw new Invalid('max_age_limit is below min_age_limit.', 'age-limits');
+  }
+  if (session.capacity_dose1 + session.capacity_dose2 + session.capacity_precaution === 0) {
+    throw new Invalid('A session needs at least one seat.', 'no-capacity');
+  }
+  if (new Set(session.slots).size !== session.slots.length) {
+    throw new Invalid('A slot is listed twice.', 'duplicate-slot');
+  }
+  for (const slot of session.slots) {
+    const [start = '', end = ''] = slot.split('-');
+    const from = minutesOfSlotTime(start);
+    const to = minutesOfSlotTime(end);
+    if (
+      !SLOT.test(slot) ||
+      to <= from ||
+      from < minutesOf(centre.opens_at) ||
+      to > minutesOf(centre.closes_at)
+    ) {
+      throw new Invalid(
+        `The slot ${slot} must end after it starts, within the centre's hours.`,
+        'slot-outside-hours',
+      );
+    }
+  }
 }
 
 /**
@@ -176,31 +218,7 @@ export function createFacilityService({
       if (session.date < indiaDate(clock.now())) {
         throw new Invalid('A session cannot be dated in the past.', 'session-in-past');
       }
-      if (session.max_age_limit !== null && session.max_age_limit < session.min_age_limit) {
-        throw new Invalid('max_age_limit is below min_age_limit.', 'age-limits');
-      }
-      if (session.capacity_dose1 + session.capacity_dose2 + session.capacity_precaution === 0) {
-        throw new Invalid('A session needs at least one seat.', 'no-capacity');
-      }
-      if (new Set(session.slots).size !== session.slots.length) {
-        throw new Invalid('A slot is listed twice.', 'duplicate-slot');
-      }
-      for (const slot of session.slots) {
-        const [start = '', end = ''] = slot.split('-');
-        const from = minutesOfSlotTime(start);
-        const to = minutesOfSlotTime(end);
-        if (
-          !SLOT.test(slot) ||
-          to <= from ||
-          from < minutesOf(centre.opens_at) ||
-          to > minutesOf(centre.closes_at)
-        ) {
-          throw new Invalid(
-            `The slot ${slot} must end after it starts, within the centre's hours.`,
-            'slot-outside-hours',
-          );
-        }
-      }
+      checkSessionShape(session, centre);
       const sessionId = await store.insertSession(tx, {
         ...session,
         available_dose1: session.capacity_dose1,
@@ -225,6 +243,67 @@ export function createFacilityService({
         context,
       );
       return sessionId;
+    },
+
+    /**
+     * Changes a session's ages, seats, slots or walk-in rule. A pool's capacity never goes
+     * below the seats already taken from it; the row is locked so seat takers wait.
+     */
+    async updateSession(
+      tx: Db,
+      sessionId: string,
+      input: SessionChangesInput,
+      actor: AuditActor,
+      context?: RequestContext,
+    ): Promise<SessionRow> {
+      const changes = parse(sessionChangesInput, input);
+      const current = SESSION_ID.test(sessionId)
+        ? await store.lockSession(tx, sessionId)
+        : undefined;
+      if (!current) throw new NotFound('There is no such session.', 'unknown-session');
+      if (current.date < indiaDate(clock.now())) {
+        throw new Conflict('A past session cannot be changed.', 'session-in-past');
+      }
+      const centre = await store.findCentre(tx, current.center_id);
+      if (!centre) throw new NotFound(`There is no centre ${current.center_id}.`, 'unknown-centre');
+      const next = { ...current, ...changes };
+      checkSessionShape(next, centre);
+      const available = { dose1: 0, dose2: 0, precaution: 0 };
+      for (const pool of ['dose1', 'dose2', 'precaution'] as const) {
+        const taken = current[`capacity_${pool}`] - current[`available_${pool}`];
+        if (next[`capacity_${pool}`] < taken) {
+          throw new Conflict(
+            `${taken} ${pool} seats are already taken: the capacity cannot go below that.`,
+            'capacity-below-taken',
+          );
+        }
+        available[pool] = next[`capacity_${pool}`] - taken;
+      }
+      const { slots, ...rest } = changes;
+      await store.updateSession(tx, sessionId, {
+        ...rest,
+        ...(slots ? { slots: JSON.stringify(slots) } : {}),
+        available_dose1: available.dose1,
+        available_dose2: available.dose2,
+        available_precaution: available.precaution,
+      });
+      await audit.record(
+        tx,
+        {
+          actor,
+          action: 'facilities.session.update',
+          subject: { type: 'session', id: sessionId },
+          outcome: 'allowed',
+          details: { center_id: current.center_id, fields: Object.keys(changes).sort().join(',') },
+        },
+        context,
+      );
+      return {
+        ...next,
+        available_dose1: available.dose1,
+        available_dose2: available.dose2,
+        available_precaution: available.precaution,
+      };
     },
 
     getSession,

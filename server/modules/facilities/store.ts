@@ -6,6 +6,7 @@ import type { FacilityTables } from './tables.js';
 export type NewCentre = Insertable<FacilityTables['centres']>;
 export type CentreChanges = Updateable<FacilityTables['centres']>;
 export type NewSession = Insertable<FacilityTables['vaccination_sessions']>;
+export type SessionChanges = Updateable<FacilityTables['vaccination_sessions']>;
 
 /** Which of a session's three seat pools a dose draws from. */
 export type SeatPool = 'dose1' | 'dose2' | 'precaution';
@@ -83,6 +84,24 @@ export function createFacilityStore() {
         .select(SESSION_COLUMNS)
         .where('session_id', '=', sessionId)
         .executeTakeFirst();
+    },
+
+    /** The session, its row locked until the transaction ends (seat takers wait on it). */
+    lockSession(db: Db, sessionId: string) {
+      return db
+        .selectFrom('vaccination_sessions')
+        .select(SESSION_COLUMNS)
+        .where('session_id', '=', sessionId)
+        .forUpdate()
+        .executeTakeFirst();
+    },
+
+    async updateSession(db: Db, sessionId: string, changes: SessionChanges): Promise<void> {
+      await db
+        .updateTable('vaccination_sessions')
+        .set(changes)
+        .where('session_id', '=', sessionId)
+        .execute();
     },
 
     async countCentres(db: Db): Promise<number> {

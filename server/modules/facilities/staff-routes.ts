@@ -1,0 +1,182 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+import type { Db } from '../../db/index.js';
+import { requestContext } from '../../http/context.js';
+import { type Access, staffActor } from '../staff/access.js';
+import { staffOf } from '../staff/authenticate.js';
+import type { Role } from '../staff/roles.js';
+import type { SearchCache } from './cache.js';
+import {
+  centreChangesInput,
+  newCentreInput,
+  newSessionInput,
+  SESSION_ID,
+  sessionChangesInput,
+} from './schemas.js';
+import type { FacilityService } from './service.js';
+
+/** Who creates centres: admins of the centre's district or above. */
+const CENTRE_CREATORS: readonly Role[] = ['national-admin', 'state-admin', 'district-admin'];
+/** Who changes a centre and its sessions: those, and the centre's own facility admins. */
+const CENTRE_MANAGERS: readonly Role[] = [...CENTRE_CREATORS, 'facility-admin'];
+
+const centerParams = z.strictObject({
+  centerId: z
+    .string()
+    .regex(/^[1-9]\d{0,8}$/, { error: 'a centre id from 1 to 999999999' })
+    .transform(Number),
+});
+
+/**
+ * Staff management of centres and sessions through the facilities service, each behind the
+ * one access guard with the centre (or, for a new centre, its district) as the target.
+ */
+export function facilityStaffRoutes({
+  db,
+  service,
+  cache,
+  access,
+  authenticate,
+}: {
+  db: Db;
+  service: FacilityService;
+  cache: SearchCache;
+  access: Access;
+  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+}): FastifyPluginCallbackZod {
+  const tags = ['facilities'];
+  return (app, _options, done) => {
+    app.post(
+      '/api/v1/facilities/centres',
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary: 'Create a centre in a district (district, state or national admin)',
+          body: newCentreInput,
+          response: { 201: z.object({ center_id: z.number().int() }) },
+        },
+      },
+      async (request, reply) => {
+        const staff = staffOf(request);
+        const centerId = await db.transaction().execute(async (tx) => {
+          await access.require(tx, staff, {
+            roles: CENTRE_CREATORS,
+            within: { districtId: request.body.district_id },
+            action: 'facilities.centre.create',
+          });
+          return service.createCentre(tx, request.body, staffActor(staff), requestContext(request));
+        });
+        return reply.code(201).send({ center_id: centerId });
+      },
+    );
+
+    app.patch(
+      '/api/v1/facilities/centres/:centerId',
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary: 'Change a centre’s details (its facility admins, or admins above)',
+          params: centerParams,
+          body: centreChangesInput,
+          response: { 200: z.object({ center_id: z.number().int() }) },
+        },
+      },
+      async (request) => {
+        const staff = staffOf(request);
+        const { centerId } = request.params;
+        await db.transaction().execute(async (tx) => {
+          await access.require(tx, staff, {
+            roles: CENTRE_MANAGERS,
+            within: { centerId },
+            action: 'facilities.centre.update',
+          });
+          await service.updateCentre(
+            tx,
+            centerId,
+            request.body,
+            staffActor(staff),
+            requestContext(request),
+          );
+        });
+        cache.invalidateCentre(centerId);
+        return { center_id: centerId };
+      },
+    );
+
+    app.post(
+      '/api/v1/facilities/centres/:centerId/sessions',
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary:
+            'Create a vaccination session at a centre (its facility admins, or admins above)',
+          params: centerParams,
+          body: newSessionInput.omit({ center_id: true }),
+          response: { 201: z.object({ session_id: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        const staff = staffOf(request);
+        const { centerId } = request.params;
+        const sessionId = await db.transaction().execute(async (tx) => {
+          await access.require(tx, staff, {
+            roles: CENTRE_MANAGERS,
+            within: { centerId },
+            action: 'facilities.session.create',
+          });
+          return service.createSession(
+            tx,
+            { ...request.body, center_id: centerId },
+            staffActor(staff),
+            requestContext(request),
+          );
+        });
+        cache.invalidateCentre(centerId);
+        return reply.code(201).send({ session_id: sessionId });
+      },
+    );
+    app.patch(
+      '/api/v1/facilities/sessions/:sessionId',
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary:
+            'Change a session’s ages, seats or slots (its centre’s facility admins, or admins above)',
+          params: z.strictObject({
+            sessionId: z.string().regex(SESSION_ID, { error: 'a session id (UUID)' }),
+          }),
+          body: sessionChangesInput,
+          response: { 200: z.object({ session_id: z.string() }) },
+        },
+      },
+      async (request) => {
+        const staff = staffOf(request);
+        const { sessionId } = request.params;
+        await db.transaction().execute(async (tx) => {
+          const session = await service.getSession(tx, sessionId);
+          await access.require(tx, staff, {
+            roles: CENTRE_MANAGERS,
+            within: { centerId: session.center_id },
+            action: 'facilities.session.update',
+          });
+          await service.updateSession(
+            tx,
+            sessionId,
+            request.body,
+            staffActor(staff),
+            requestContext(request),
+          );
+        });
+        cache.invalidateSession(sessionId);
+        return { session_id: sessionId };
+      },
+    );
+    done();
+  };
+}
