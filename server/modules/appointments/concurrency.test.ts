@@ -7,8 +7,9 @@ import { givenCitizens } from '../../../test/helpers/appointments.js';
 import { type SmsOutbox, smsOutbox } from '../../../test/helpers/citizen.js';
 import { engine, freshDatabase } from '../../../test/helpers/db.js';
 import { givenFacilities } from '../../../test/helpers/facilities.js';
+import { freePort, startTeeka, waitForHealth } from '../../../test/helpers/process.js';
 import { loadConfig } from '../../config.js';
-import { type DatabaseHandle, openPostgres } from '../../db/index.js';
+import { type DatabaseHandle } from '../../db/index.js';
 import { type App, buildApp } from '../../http/app.js';
 import { indiaDate } from '../facilities/dates.js';
 
@@ -19,13 +20,15 @@ const SLOT = '09:00AM-11:00AM';
 
 describe.runIf(engine === 'postgres')('booking on two server processes at once', () => {
   let outbox: SmsOutbox;
-  const databases: DatabaseHandle[] = [];
-  const apps: App[] = [];
+  let database: DatabaseHandle & { url?: string };
+  /** Sets up citizens and the session in-process; the bookings go to the two server processes. */
+  let setup: App;
+  const servers: ReturnType<typeof startTeeka>[] = [];
   const urls: string[] = [];
 
   beforeAll(async () => {
     outbox = await smsOutbox();
-    const config = loadConfig({
+    const env = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       TEEKA_DEMO_SEED: 'false',
@@ -42,31 +45,36 @@ describe.runIf(engine === 'postgres')('booking on two server processes at once',
             TEEKA_REDIS_PREFIX: `test-${randomBytes(6).toString('hex')}`,
           }
         : {}),
-    });
-    const first = await freshDatabase(20);
-    if (!first.url) throw new Error('the PostgreSQL run gives each database a URL');
-    // The second node has a pool of its own on the same database, as a second process would.
-    databases.push(first, openPostgres(first.url, 20));
-    for (const database of databases) {
-      const app = await buildApp({ config, database, logger: pino({ level: 'warn' }) });
-      await app.listen({ host: '127.0.0.1', port: 0 });
-      const address = app.server.address();
-      if (!address || typeof address === 'string') throw new Error('no address');
-      apps.push(app);
-      urls.push(`http://127.0.0.1:${address.port}`);
+    };
+    database = await freshDatabase(20);
+    if (!database.url) throw new Error('the PostgreSQL run gives each database a URL');
+    setup = await buildApp({ config: loadConfig(env), database, logger: pino({ level: 'warn' }) });
+    // Two real server processes, each with its own pool, on the same database.
+    for (let node = 0; node < 2; node++) {
+      const port = await freePort();
+      servers.push(
+        startTeeka({
+          ...env,
+          DATABASE_URL: database.url,
+          DATABASE_POOL_SIZE: '20',
+          PORT: String(port),
+        }),
+      );
+      urls.push(`http://127.0.0.1:${port}`);
     }
-  }, 120_000);
+    await Promise.all(urls.map((url) => waitForHealth(url, 90_000)));
+  }, 180_000);
 
   afterAll(async () => {
-    for (const app of apps) await app.close();
-    for (const database of [...databases].reverse()) await database.close();
+    for (const server of servers) server.child.kill('SIGTERM');
+    await Promise.all(servers.map((server) => server.exited));
+    await setup.close();
+    await database.close();
     await outbox.remove();
   });
 
   it(`books exactly ${SEATS} of ${SEATS} seats from ${CITIZENS * PER_CITIZEN}+ concurrent requests, never below zero`, async () => {
-    const [node] = apps;
-    const [database] = databases;
-    if (!node || !database) throw new Error('the nodes did not start');
+    const node = setup;
     const facilities = givenFacilities(database.db, node.facilities.service);
     const session = await facilities.session(await facilities.centre(), indiaDate(new Date(), 3), {
       capacity_dose1: SEATS,
@@ -123,5 +131,7 @@ describe.runIf(engine === 'postgres')('booking on two server processes at once',
     const after = await node.facilities.service.getSession(database.db, session);
     expect(after.available_dose1).toBe(0);
     expect(after.available_dose2).toBe(10);
+    // Both processes took bookings, and neither failed.
+    for (const server of servers) expect(server.child.exitCode).toBeNull();
   }, 300_000);
 });
