@@ -101,7 +101,10 @@ export function createLimits({
         await limiter.penalty(key, points);
       },
       async isBlocked(key) {
-        const result = await limiter.get(key);
+        // The in-memory store can hand back a window that has already ended (its cleanup
+        // timer has not fired yet): an ended window blocks nothing.
+        const found = await limiter.get(key);
+        const result = found && found.msBeforeNext > 0 ? found : null;
         if (result && result.consumedPoints > rule.points) {
           return {
             allowed: false,
