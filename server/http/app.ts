@@ -36,6 +36,7 @@ import { projectRoot } from '../paths.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import { createLimits, type Limits } from '../platform/limits.js';
 import { createMetrics } from '../platform/metrics.js';
+import type { Platform } from '../platform/platform.js';
 import { createSms } from '../platform/sms.js';
 import { addressList } from './address-list.js';
 import { edgeServerOptions, registerEdge } from './edge/index.js';
@@ -89,7 +90,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   }
   app.addHook('onClose', () => limits.close());
   const keys: KeyRing = await loadKeyRing(config);
-  const platform = { db: database.db, limits, clock, config, keys, metrics };
+  const platform: Platform = { db: database.db, limits, clock, config, keys, metrics };
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -133,17 +133,17 @@ export function createAppointmentService({
           const now = clock.now();
           await store.insert(
             tx,
-            input.beneficiaries.map((beneficiary) => ({
-              appointment_id: id,
-              mobile_ref: citizen.mobileRef,
-              beneficiary_reference_id: beneficiary,
-              session_id: session.session_id,
-              dose: input.dose,
-              slot: input.slot,
-              status: 'booked' as const,
-              created_at: now,
-              closed_at: null,
-            })),
+            input.beneficiaries.map((beneficiary) =>
+              openAppointment(
+                id,
+                citizen,
+                beneficiary,
+                session.session_id,
+                input.dose,
+                input.slot,
+                now,
+              ),
+            ),
           );
           await audit.record(
             tx,
@@ -198,17 +198,17 @@ export function createAppointmentService({
         }
         await store.insert(
           tx,
-          closed.map((row) => ({
-            appointment_id: input.appointment_id,
-            mobile_ref: citizen.mobileRef,
-            beneficiary_reference_id: row.beneficiary_reference_id,
-            session_id: session.session_id,
-            dose: row.dose,
-            slot: input.slot,
-            status: 'booked' as const,
-            created_at: now,
-            closed_at: null,
-          })),
+          closed.map((row) =>
+            openAppointment(
+              input.appointment_id,
+              citizen,
+              row.beneficiary_reference_id,
+              session.session_id,
+              row.dose,
+              input.slot,
+              now,
+            ),
+          ),
         );
         await audit.record(
           tx,
@@ -285,3 +285,26 @@ const appointmentNotFound = () =>
   );
 const appointmentChanged = () =>
   new Conflict('The appointment changed meanwhile; please try again.', 'appointment-changed');
+
+/** One beneficiary's open (booked) appointment row: a new booking and a reschedule both make them. */
+function openAppointment(
+  appointmentId: string,
+  citizen: Citizen,
+  beneficiary: string,
+  sessionId: string,
+  dose: number,
+  slot: string,
+  now: Date,
+) {
+  return {
+    appointment_id: appointmentId,
+    mobile_ref: citizen.mobileRef,
+    beneficiary_reference_id: beneficiary,
+    session_id: sessionId,
+    dose,
+    slot,
+    status: 'booked' as const,
+    created_at: now,
+    closed_at: null,
+  };
+}

@@ -1,8 +1,8 @@
 import { setTimeout } from 'node:timers/promises';
 
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 
+import { ed25519Jwks } from '../../crypto/jwks.js';
 import type { KeyRing } from '../../crypto/keys.js';
 import type { Db } from '../../db/index.js';
 import type { Clock } from '../../platform/clock.js';
@@ -16,19 +16,6 @@ export function createAuditModule() {
   return { service: createAuditService({ store: createAuditStore() }) };
 }
 
-const jwks = z.object({
-  keys: z.array(
-    z.object({
-      kty: z.literal('OKP'),
-      crv: z.literal('Ed25519'),
-      x: z.string(),
-      kid: z.string(),
-      alg: z.literal('EdDSA'),
-      use: z.literal('sig'),
-    }),
-  ),
-});
-
 /** The tamper-evident side: Merkle tree, checkpoints, proofs and the published key. */
 export function createAuditTrail({ db, keys, clock }: { db: Db; keys: KeyRing; clock: Clock }) {
   const store = createAuditStore();
@@ -41,7 +28,7 @@ export function createAuditTrail({ db, keys, clock }: { db: Db; keys: KeyRing; c
         schema: {
           tags: ['audit'],
           summary: 'The public key (JWK Set) that signs audit checkpoints',
-          response: { 200: jwks },
+          response: { 200: ed25519Jwks },
         },
       },
       () => ({ keys: [key.jwk] }),

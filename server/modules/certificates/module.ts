@@ -1,8 +1,5 @@
 import type { Config } from '../../config.js';
-import type { KeyRing } from '../../crypto/keys.js';
-import type { Db } from '../../db/index.js';
-import type { Clock } from '../../platform/clock.js';
-import type { Limits } from '../../platform/limits.js';
+import type { Platform } from '../../platform/platform.js';
 import { createAuditModule } from '../audit/module.js';
 import { createIssuerKeys } from './issuer-keys.js';
 import { certificateRoutes } from './routes.js';
@@ -15,13 +12,7 @@ export function createCertificateModule({
   clock,
   config,
   keys,
-}: {
-  db: Db;
-  limits: Limits;
-  clock: Clock;
-  config: Pick<Config, 'issuerHost'>;
-  keys: KeyRing;
-}) {
+}: Pick<Platform, 'db' | 'limits' | 'clock' | 'keys'> & { config: Pick<Config, 'issuerHost'> }) {
   const store = createCertificateStore();
   const issuerKeys = createIssuerKeys({
     store,

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 
+import { ed25519Jwks } from '../../crypto/jwks.js';
 import type { Db } from '../../db/index.js';
 import { dataPath } from '../../paths.js';
 import type { Limiter } from '../../platform/limits.js';
 import {
   didDocumentResponse,
-  jwksResponse,
   revocationsQuery,
   revocationsResponse,
   verifyBody,
@@ -68,7 +68,7 @@ export function certificateRoutes({
           tags: ['certificates'],
           summary:
             'Certificate issuer keys as a JWKS (every generation, so old certificates verify)',
-          response: { 200: jwksResponse },
+          response: { 200: ed25519Jwks },
         },
       },
       async (_request, reply) => {

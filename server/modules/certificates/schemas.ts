@@ -124,17 +124,6 @@ export const revocationsResponse = z.object({
   next: z.number().int().optional(),
 });
 
-const jwk = z.object({
-  kty: z.literal('OKP'),
-  crv: z.literal('Ed25519'),
-  x: z.string(),
-  kid: z.string(),
-  alg: z.literal('EdDSA'),
-  use: z.literal('sig'),
-});
-
-export const jwksResponse = z.object({ keys: z.array(jwk) });
-
 export const didDocumentResponse = z.object({
   '@context': z.array(z.string()),
   id: z.string(),

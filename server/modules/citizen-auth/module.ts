@@ -1,8 +1,4 @@
-import type { Config } from '../../config.js';
-import type { KeyRing } from '../../crypto/keys.js';
-import type { Db } from '../../db/index.js';
-import type { Clock } from '../../platform/clock.js';
-import type { Limits } from '../../platform/limits.js';
+import type { Platform } from '../../platform/platform.js';
 import type { Sms } from '../../platform/sms.js';
 import { createAuditModule } from '../audit/module.js';
 import { createCitizenGuard } from './guard.js';
@@ -18,14 +14,7 @@ export function createCitizenAuthModule({
   config,
   keys,
   sms,
-}: {
-  db: Db;
-  limits: Limits;
-  clock: Clock;
-  config: Config;
-  keys: KeyRing;
-  sms: Sms;
-}) {
+}: Pick<Platform, 'db' | 'limits' | 'clock' | 'config' | 'keys'> & { sms: Sms }) {
   const store = createCitizenAuthStore();
   const audit = createAuditModule().service;
   const tokens = createCitizenTokens({ keys, clock, ttlSeconds: config.citizenTokenTtlSeconds });

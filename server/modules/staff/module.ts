@@ -1,8 +1,4 @@
-import type { Config } from '../../config.js';
-import type { KeyRing } from '../../crypto/keys.js';
-import type { Db } from '../../db/index.js';
-import type { Clock } from '../../platform/clock.js';
-import type { Limits } from '../../platform/limits.js';
+import type { Platform } from '../../platform/platform.js';
 import { createAuditModule } from '../audit/module.js';
 import { createAccess } from './access.js';
 import { createAdminService } from './admin-service.js';
@@ -18,13 +14,7 @@ export function createStaffModule({
   clock,
   config,
   keys,
-}: {
-  db: Db;
-  limits: Limits;
-  clock: Clock;
-  config: Config;
-  keys: KeyRing;
-}) {
+}: Pick<Platform, 'db' | 'limits' | 'clock' | 'config' | 'keys'>) {
   const store = createStaffStore();
   const audit = createAuditModule().service;
   const throttle = createLoginThrottle(limits);
