@@ -32,6 +32,15 @@ const url = (protocols: string[]) =>
     { message: `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
 
+const natsServer = (value: string) => {
+  try {
+    const parsed = new URL(value);
+    return ['nats:', 'tls:'].includes(parsed.protocol) && parsed.hostname !== '';
+  } catch {
+    return false;
+  }
+};
+
 const schema = z.object({
   NODE_ENV: z
     .enum(['development', 'production', 'test'], { error: 'development, production or test' })
@@ -45,6 +54,16 @@ const schema = z.object({
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   TEEKA_REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,40}$/, { error: '1 to 40 of a-z, 0-9, _ and -' })
+    .default('teeka'),
+  NATS_URL: z
+    .string()
+    .refine((v) => v.split(',').every((part) => natsServer(part.trim())), {
+      message: 'a comma-separated list of nats://host:port (or tls://host:port) URLs',
+    })
+    .optional(),
+  TEEKA_NATS_PREFIX: z
     .string()
     .regex(/^[a-z0-9_-]{1,40}$/, { error: '1 to 40 of a-z, 0-9, _ and -' })
     .default('teeka'),
@@ -82,6 +101,7 @@ const schema = z.object({
   TEEKA_SMS_BUDGET_PER_HOUR: int(1, 100_000_000).default(100_000),
   TEEKA_CITIZEN_TOKEN_TTL_SECONDS: int(60, 3600, 'seconds').default(900),
   TEEKA_SMS_OUTBOX: z.string().min(1).optional(),
+  TEEKA_SMS_WAIT_MS: int(0, 5_000, 'milliseconds').default(500),
   TEEKA_SMS_GATEWAY_URL: url(['https:', 'http:']).optional(),
   TEEKA_SMS_GATEWAY_TOKEN: z.string().min(8, { error: 'at least 8 characters' }).optional(),
   TEEKA_FIREWALL: z
@@ -115,6 +135,10 @@ export interface Config {
   databasePoolSize: number;
   redisUrl: string | undefined;
   redisPrefix: string;
+  /** NATS servers: events go through JetStream; in-process delivery when unset. */
+  natsUrl: string | undefined;
+  /** Prefix of the JetStream stream, subjects and consumers, so deployments can share NATS. */
+  natsPrefix: string;
   masterKey: string | undefined;
   masterKeyFile: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
@@ -138,6 +162,8 @@ export interface Config {
     outbox: string | undefined;
     gatewayUrl: string | undefined;
     gatewayToken: string | undefined;
+    /** How long generateOTP waits for the first in-process delivery attempt (0: not at all). */
+    waitMs: number;
   };
   /** The public host of this deployment: certificates are issued by did:web:<host>. */
   issuerHost: string;
@@ -166,6 +192,7 @@ export class ConfigError extends Error {
 const SECRET_SETTINGS = new Set([
   'DATABASE_URL',
   'REDIS_URL',
+  'NATS_URL',
   'TEEKA_MASTER_KEY',
   'TEEKA_SMS_GATEWAY_URL',
   'TEEKA_SMS_GATEWAY_TOKEN',
@@ -249,6 +276,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolSize: raw.DATABASE_POOL_SIZE,
     redisUrl: raw.REDIS_URL,
     redisPrefix: raw.TEEKA_REDIS_PREFIX,
+    natsUrl: raw.NATS_URL,
+    natsPrefix: raw.TEEKA_NATS_PREFIX,
     masterKey: raw.TEEKA_MASTER_KEY,
     masterKeyFile: raw.TEEKA_MASTER_KEY_FILE,
     tls,
@@ -281,6 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           : undefined),
       gatewayUrl: raw.TEEKA_SMS_GATEWAY_URL,
       gatewayToken: raw.TEEKA_SMS_GATEWAY_TOKEN,
+      waitMs: raw.TEEKA_SMS_WAIT_MS,
     },
     edge: {
       firewall: raw.TEEKA_FIREWALL,

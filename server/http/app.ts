@@ -28,9 +28,11 @@ import { startRepeating } from '../modules/audit/timer.js';
 import { createBeneficiaryModule } from '../modules/beneficiaries/module.js';
 import { createCertificateModule } from '../modules/certificates/module.js';
 import { createCitizenAuthModule } from '../modules/citizen-auth/module.js';
+import { createEventBus } from '../modules/events/module.js';
 import { createFacilitiesModule } from '../modules/facilities/module.js';
 import { facilityStaffRoutes } from '../modules/facilities/staff-routes.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
+import { smsConsumer } from '../modules/notifications/sms.js';
 import { createStaffModule } from '../modules/staff/module.js';
 import { projectRoot } from '../paths.js';
 import { type Clock, systemClock } from '../platform/clock.js';
@@ -90,7 +92,17 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   }
   app.addHook('onClose', () => limits.close());
   const keys: KeyRing = await loadKeyRing(config);
-  const platform: Platform = { db: database.db, limits, clock, config, keys, metrics };
+  const events = createEventBus({
+    db: database.db,
+    keys,
+    clock,
+    config,
+    log: app.log,
+    metrics: metrics.events,
+  });
+  const sms = createSms(config, app.log);
+  events.register(smsConsumer({ sms, clock, metrics }));
+  const platform: Platform = { db: database.db, limits, clock, config, keys, metrics, events };
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -176,7 +188,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   );
 
   const staff = createStaffModule(platform);
-  const citizenAuth = createCitizenAuthModule({ ...platform, sms: createSms(config, app.log) });
+  const citizenAuth = createCitizenAuthModule({ ...platform, sms });
   // A route guarded by a login checks it first, before its body is parsed or validated, so
   // that an anonymous caller learns nothing about the route and costs little; and it says
   // so in the OpenAPI document.
@@ -244,6 +256,10 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   );
 
   await app.register(fastifyStatic, { root: webRoot, wildcard: false });
+
+  // Last: every module has registered its consumers by now.
+  await events.start();
+  app.addHook('onClose', () => events.stop());
 
   return app;
 }

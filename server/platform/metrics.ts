@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * Prometheus metrics for one app instance (each has its own registry, so several apps in
@@ -25,7 +25,86 @@ export function createMetrics() {
     registry,
     httpDuration,
     rateLimited,
+    events: eventMetrics(registry),
+    smsSent: new Counter({
+      name: 'teeka_sms_sent_total',
+      help: 'SMS handed to the SMS gateway (or the development outbox), by kind (otp, notice)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
   };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+export interface OutboxLag {
+  pending: number;
+  /** Age of the oldest event not yet published (or, without NATS, not yet consumed). */
+  oldestAgeSeconds: number;
+}
+
+/** Events through the outbox, the relay and the consumers; labels are topic and consumer names. */
+function eventMetrics(registry: Registry) {
+  let source: (() => Promise<OutboxLag>) | undefined;
+  let reading: { at: number; lag: Promise<OutboxLag | undefined> } | undefined;
+  // One query serves both gauges of a scrape; a database that does not answer leaves them unset.
+  const lag = () => {
+    if (!reading || Date.now() - reading.at > 1000) {
+      reading = {
+        at: Date.now(),
+        lag: source ? source().catch(() => undefined) : Promise.resolve(undefined),
+      };
+    }
+    return reading.lag;
+  };
+  return {
+    /** The outbox tells the gauges where to read the lag (the database it lives in). */
+    readLagFrom(read: () => Promise<OutboxLag>) {
+      source = read;
+    },
+    pending: new Gauge({
+      name: 'teeka_outbox_pending',
+      help: 'Events in the outbox not yet published (or, without NATS, not yet consumed)',
+      registers: [registry],
+      async collect() {
+        const value = await lag();
+        if (value) this.set(value.pending);
+      },
+    }),
+    oldestAge: new Gauge({
+      name: 'teeka_outbox_oldest_age_seconds',
+      help: 'Age of the oldest event waiting in the outbox (0 when it is empty): the outbox lag',
+      registers: [registry],
+      async collect() {
+        const value = await lag();
+        if (value) this.set(value.oldestAgeSeconds);
+      },
+    }),
+    published: new Counter({
+      name: 'teeka_events_published_total',
+      help: 'Events published to JetStream by the relay (duplicates JetStream dropped not counted)',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+    }),
+    consumed: new Counter({
+      name: 'teeka_events_consumed_total',
+      help: 'Events handled by a consumer; outcome done, or duplicate for a redelivery it had already handled',
+      labelNames: ['consumer', 'topic', 'outcome'] as const,
+      registers: [registry],
+    }),
+    failed: new Counter({
+      name: 'teeka_events_failed_total',
+      help: 'Failed attempts of a consumer at an event (each is retried with backoff)',
+      labelNames: ['consumer', 'topic'] as const,
+      registers: [registry],
+    }),
+    dead: new Counter({
+      name: 'teeka_events_dead_total',
+      help: 'Events a consumer gave up on (dead letters in processed_events)',
+      labelNames: ['consumer', 'topic'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type EventMetrics = ReturnType<typeof eventMetrics>;

@@ -3,6 +3,7 @@ import type { Clock } from '../../platform/clock.js';
 import { createAuditModule } from '../audit/module.js';
 import type { BeneficiaryService } from '../beneficiaries/service.js';
 import type { CitizenGuard } from '../citizen-auth/guard.js';
+import type { EventBus } from '../events/module.js';
 import type { FacilitiesModule } from '../facilities/module.js';
 import { appointmentsOf } from './listing.js';
 import { appointmentRoutes } from './routes.js';
@@ -18,9 +19,11 @@ export function createAppointmentModule({
   facilities,
   guard,
   beneficiaries,
+  events,
 }: {
   db: Db;
   clock: Clock;
+  events: Pick<EventBus, 'outbox'>;
   facilities: FacilitiesModule;
   guard: CitizenGuard;
   beneficiaries: BeneficiaryService;
@@ -32,6 +35,7 @@ export function createAppointmentModule({
     clock,
     facilities,
     beneficiaries,
+    outbox: events.outbox,
   });
   return { service, routes: appointmentRoutes({ service, guard }) };
 }

@@ -7,6 +7,7 @@ import { withAudit } from '../audit/denied.js';
 import type { AuditService, RequestContext } from '../audit/service.js';
 import type { BeneficiaryService } from '../beneficiaries/service.js';
 import type { Citizen } from '../citizen-auth/guard.js';
+import type { Outbox } from '../events/outbox.js';
 import { indiaDate } from '../facilities/dates.js';
 import type { FacilitiesModule } from '../facilities/module.js';
 import type { SeatPool, SessionRow } from '../facilities/store.js';
@@ -37,6 +38,7 @@ export function createAppointmentService({
   clock,
   facilities,
   beneficiaries,
+  outbox,
 }: {
   db: Db;
   store: AppointmentStore;
@@ -44,6 +46,8 @@ export function createAppointmentService({
   clock: Clock;
   facilities: Pick<FacilitiesModule, 'service' | 'cache'>;
   beneficiaries: Pick<BeneficiaryService, 'requireOwned' | 'birthYear'>;
+  /** appointment.booked, .rescheduled and .cancelled events, for consumers to come. */
+  outbox: Pick<Outbox, 'add'>;
 }) {
   /**
    * Runs `work` in one transaction, again if PostgreSQL broke a deadlock by aborting it; a
@@ -156,6 +160,18 @@ export function createAppointmentService({
             },
             context,
           );
+          await outbox.add(tx, {
+            topic: 'appointment.booked',
+            key: id,
+            payload: {
+              appointment_id: id,
+              mobile_ref: citizen.mobileRef,
+              session_id: session.session_id,
+              dose: input.dose,
+              slot: input.slot,
+              beneficiaries: input.beneficiaries,
+            },
+          });
           // Last, so that the session's row, which every booking of it waits for, is held
           // only from here to the commit.
           for (let i = 0; i < people.length; i++) {
@@ -221,6 +237,18 @@ export function createAppointmentService({
           },
           context,
         );
+        await outbox.add(tx, {
+          topic: 'appointment.rescheduled',
+          key: input.appointment_id,
+          payload: {
+            appointment_id: input.appointment_id,
+            mobile_ref: citizen.mobileRef,
+            from_session_id: first.session_id,
+            session_id: session.session_id,
+            slot: input.slot,
+            beneficiaries: ids,
+          },
+        });
         return first.session_id;
       });
       facilities.cache.invalidateSession(from);
@@ -259,6 +287,15 @@ export function createAppointmentService({
             },
             context,
           );
+          await outbox.add(tx, {
+            topic: 'appointment.cancelled',
+            key: input.appointment_id,
+            payload: {
+              appointment_id: input.appointment_id,
+              mobile_ref: citizen.mobileRef,
+              beneficiaries: ids,
+            },
+          });
           return new Set(closed.map((row) => row.session_id));
         },
       );

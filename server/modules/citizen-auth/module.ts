@@ -1,6 +1,8 @@
 import type { Platform } from '../../platform/platform.js';
 import type { Sms } from '../../platform/sms.js';
 import { createAuditModule } from '../audit/module.js';
+import { createEventBus, type EventBus } from '../events/module.js';
+import { smsConsumer } from '../notifications/sms.js';
 import { createCitizenGuard } from './guard.js';
 import { citizenAuthRoutes } from './routes.js';
 import { createCitizenAuthService } from './service.js';
@@ -14,7 +16,12 @@ export function createCitizenAuthModule({
   config,
   keys,
   sms,
-}: Pick<Platform, 'db' | 'limits' | 'clock' | 'config' | 'keys'> & { sms: Sms }) {
+  events,
+}: Pick<Platform, 'db' | 'limits' | 'clock' | 'config' | 'keys'> & {
+  sms: Sms;
+  /** The app's event bus, which runs the SMS consumer. */
+  events?: EventBus;
+}) {
   const store = createCitizenAuthStore();
   const audit = createAuditModule().service;
   const tokens = createCitizenTokens({ keys, clock, ttlSeconds: config.citizenTokenTtlSeconds });
@@ -24,12 +31,29 @@ export function createCitizenAuthModule({
     keys,
     clock,
     limits,
-    sms,
+    events: events ?? standaloneEvents({ db, keys, clock, sms, natsPrefix: config.natsPrefix }),
+    smsWaitMs: config.sms.waitMs,
     tokens,
     otpConfig: config.otp,
   });
   const guard = createCitizenGuard({ db, tokens, store, audit });
   return { service, guard, routes: citizenAuthRoutes({ db, service, guard }) };
+}
+
+/**
+ * The module built on its own, outside an app (tools, tests that need only its guard):
+ * its SMS are delivered in process at request time, once, with no relay to retry them.
+ */
+function standaloneEvents({
+  db,
+  keys,
+  clock,
+  sms,
+  natsPrefix,
+}: Pick<Platform, 'db' | 'keys' | 'clock'> & { sms: Sms; natsPrefix: string }) {
+  const events = createEventBus({ db, keys, clock, config: { natsUrl: undefined, natsPrefix } });
+  events.register(smsConsumer({ sms, clock, metrics: undefined }));
+  return events;
 }
 
 export type CitizenAuthModule = ReturnType<typeof createCitizenAuthModule>;

@@ -6,8 +6,9 @@ import type { Db } from '../../db/index.js';
 import { type AppError, Unauthorized, Unavailable } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Limits } from '../../platform/limits.js';
-import { type Sms, SmsDeliveryError } from '../../platform/sms.js';
 import type { AuditEvent, AuditService, RequestContext } from '../audit/service.js';
+import type { EventBus } from '../events/module.js';
+import { queueSms } from '../notifications/sms.js';
 import { decided } from './decided.js';
 import { encryptMobile, MOBILE_PURPOSE, mobileRef } from './mobile.js';
 import { newOtp, otpDigest, otpHash, otpMatches } from './otp.js';
@@ -28,7 +29,8 @@ export function createCitizenAuthService({
   keys,
   clock,
   limits,
-  sms,
+  events,
+  smsWaitMs,
   tokens,
   otpConfig,
 }: {
@@ -37,7 +39,9 @@ export function createCitizenAuthService({
   keys: KeyRing;
   clock: Clock;
   limits: Limits;
-  sms: Sms;
+  events: Pick<EventBus, 'outbox' | 'deliverNow' | 'discard'>;
+  /** How long a request waits for the SMS to be handed to the sender (TEEKA_SMS_WAIT_MS). */
+  smsWaitMs: number;
   tokens: CitizenTokens;
   otpConfig: Config['otp'];
 }) {
@@ -77,7 +81,10 @@ export function createCitizenAuthService({
       const now = clock.now();
       const txnId = randomUUID();
       const otp = newOtp();
-      await db.transaction().execute(async (tx) => {
+      const expiresAt = new Date(now.getTime() + otpConfig.ttlSeconds * 1000);
+      const minutes = Math.round(otpConfig.ttlSeconds / 60);
+      // The SMS is an outbox event of the same transaction: it goes out once the OTP exists.
+      const smsEvent = await db.transaction().execute(async (tx) => {
         await store.deleteOtpsExpiredBefore(tx, new Date(now.getTime() - OTP_RETENTION_MS));
         await store.insertOtp(tx, {
           txn_id: txnId,
@@ -85,7 +92,7 @@ export function createCitizenAuthService({
           mobile_enc: encryptMobile(keys, mobile),
           otp_hash: otpHash(keys, txnId, otpDigest(otp)).toString('base64url'),
           created_at: now,
-          expires_at: new Date(now.getTime() + otpConfig.ttlSeconds * 1000),
+          expires_at: expiresAt,
         });
         await audit.record(
           tx,
@@ -98,23 +105,23 @@ export function createCitizenAuthService({
           },
           context,
         );
+        return queueSms(events.outbox, tx, ref, {
+          to: mobile,
+          text: `Your OTP to log in to Teeka is ${otp}. It is valid for ${minutes} minutes. Do not share it with anyone.`,
+          kind: 'otp',
+          at: now.toISOString(),
+          expiresAt: expiresAt.toISOString(),
+        });
       });
-      const minutes = Math.round(otpConfig.ttlSeconds / 60);
-      try {
-        await sms.send(
-          mobile,
-          `Your OTP to log in to Teeka is ${otp}. It is valid for ${minutes} minutes. Do not share it with anyone.`,
-          now,
+      // A sender that refuses at once is reported, and its OTP never goes out later: the
+      // caller was told to try again. A slow one no longer holds the request (it is retried).
+      if ((await events.deliverNow(smsEvent, smsWaitMs)) === 'failed') {
+        await events.discard(smsEvent);
+        throw new Unavailable(
+          'The OTP could not be sent; try again shortly.',
+          'sms-unavailable',
+          30,
         );
-      } catch (error) {
-        if (error instanceof SmsDeliveryError) {
-          throw new Unavailable(
-            'The OTP could not be sent; try again shortly.',
-            'sms-unavailable',
-            30,
-          );
-        }
-        throw error;
       }
       return { txnId };
     },
