@@ -50,11 +50,13 @@ export async function connectJetStream({
   prefix,
   consumers,
   retry,
+  ackWaitMs = ACK_WAIT_MS,
 }: {
   servers: string;
   prefix: string;
   consumers: readonly EventConsumer[];
   retry: RetryPolicy;
+  ackWaitMs?: number;
 }): Promise<JetStreamLink> {
   let nc: NatsConnection;
   try {
@@ -93,7 +95,7 @@ export async function connectJetStream({
   for (const consumer of consumers) {
     const settings = {
       filter_subject: subject(consumer.topic),
-      ack_wait: nanos(ACK_WAIT_MS),
+      ack_wait: nanos(ackWaitMs),
       // A backstop: the consumer gives up itself after retry.attempts (a dead letter); more
       // deliveries mean nodes died while handling the event.
       max_deliver: retry.attempts + 2,

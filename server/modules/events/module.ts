@@ -53,6 +53,7 @@ export function createEventBus({
   metrics,
   retry = DEFAULT_RETRY,
   pollMs = 250,
+  ackWaitMs,
 }: {
   db: Db;
   keys: KeyRing;
@@ -63,6 +64,8 @@ export function createEventBus({
   retry?: RetryPolicy;
   /** How often an idle node looks for events it has not been told about. */
   pollMs?: number;
+  /** JetStream redelivers an event not acknowledged within this time. */
+  ackWaitMs?: number;
 }) {
   const store = createEventStore();
   const outbox = createOutbox({ store, keys, clock });
@@ -248,6 +251,7 @@ export function createEventBus({
           prefix: config.natsPrefix,
           consumers,
           retry,
+          ...(ackWaitMs ? { ackWaitMs } : {}),
         });
         link = connected;
         for (const consumer of consumers) {
