@@ -6,10 +6,10 @@ import { z } from 'zod';
 
 import { createKeyRing, type KeyRing } from '../../server/crypto/keys.js';
 import type { Db } from '../../server/db/index.js';
-import { type Clock, systemClock } from '../../server/platform/clock.js';
-import { createMetrics } from '../../server/platform/metrics.js';
 import { defineConsumer, type RetryPolicy } from '../../server/modules/events/consumers.js';
 import { createEventBus } from '../../server/modules/events/module.js';
+import { type Clock, systemClock } from '../../server/platform/clock.js';
+import { createMetrics } from '../../server/platform/metrics.js';
 
 /** Fast retries, so that a test reaches the dead letters in milliseconds of (manual) time. */
 export const QUICK_RETRY: RetryPolicy = { attempts: 3, baseMs: 1000, maxMs: 4000 };

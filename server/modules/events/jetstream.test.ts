@@ -1,6 +1,6 @@
 import { connect, type NatsConnection } from 'nats';
-import { z } from 'zod';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import { freshDatabase } from '../../../test/helpers/db.js';
 import {
@@ -41,7 +41,7 @@ describe.runIf(NATS_URL)('events through NATS JetStream', () => {
     buses.push(made);
     return made;
   };
-  const waitFor = async (check: () => Promise<boolean>, tries = 400) => {
+  const waitFor = async (check: () => boolean | Promise<boolean>, tries = 400) => {
     for (let i = 0; i < tries && !(await check()); i++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
@@ -136,7 +136,7 @@ describe.runIf(NATS_URL)('events through NATS JetStream', () => {
     );
     await bus.start();
     await add(bus, 'js.noack', 42);
-    await waitFor(async () => handled.length === 1);
+    await waitFor(() => handled.length === 1);
     expect(handled).toEqual([{ n: 42, delivery: 2 }]);
     abandon?.();
   });
@@ -175,7 +175,7 @@ describe.runIf(NATS_URL)('events through NATS JetStream', () => {
     await database.db
       .transaction()
       .execute((tx) => bus.outbox.add(tx, { topic: 'js.sealed', payload: { to: '9876543210' } }));
-    await waitFor(async () => seen.length === 1);
+    await waitFor(() => seen.length === 1);
     sub.unsubscribe();
     expect(seen[0]).not.toContain('9876543210');
     expect(JSON.parse(seen[0] ?? '{}')).toMatchObject({

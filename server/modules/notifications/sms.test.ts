@@ -48,7 +48,7 @@ afterAll(async () => {
   await new Promise((resolve) => gateway.close(resolve));
 });
 
-const waitFor = async (check: () => Promise<boolean>) => {
+const waitFor = async (check: () => boolean | Promise<boolean>) => {
   for (let i = 0; i < 200 && !(await check()); i++) {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -86,7 +86,7 @@ describe('OTP SMS through the outbox', () => {
       hold = true;
       const response = await generateOtp(slow.app, nextMobile());
       expect(response.statusCode).toBe(200);
-      await waitFor(async () => held.length === 1);
+      await waitFor(() => held.length === 1);
       expect(await slow.database.db.selectFrom('processed_events').selectAll().execute()).toEqual(
         [],
       );
