@@ -6,6 +6,7 @@ import type { CitizenAuthTables } from '../modules/citizen-auth/tables.js';
 import type { FacilityTables } from '../modules/facilities/tables.js';
 import type { MasterDataTables } from '../modules/masterdata/tables.js';
 import type { StaffTables } from '../modules/staff/tables.js';
+import type { VaccinationTables } from '../modules/vaccinations/tables.js';
 
 /** Every table Teeka owns, composed from the domains that own them. */
 export interface Database
@@ -17,4 +18,5 @@ export interface Database
     BeneficiaryTables,
     StaffTables,
     CertificateTables,
-    AppointmentTables {}
+    AppointmentTables,
+    VaccinationTables {}
