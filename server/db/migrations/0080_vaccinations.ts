@@ -83,7 +83,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at timestamptz NOT NULL,
       decided_at timestamptz,
       decided_by text,
-      new_certificate_id text
+      new_certificate_id text,
+      -- Why it was rejected, in the admin's words (shown to the citizen): encrypted.
+      decision_reason_enc text
     );
     CREATE UNIQUE INDEX correction_requests_one_pending_idx
       ON correction_requests (beneficiary_reference_id) WHERE status = 'pending';

@@ -29,21 +29,18 @@ const pgField = (error: unknown, field: 'code' | 'constraint') =>
     ? String((error as Record<string, unknown>)[field])
     : undefined;
 
+const RACES: Record<string, (() => AppError) | undefined> = {
+  doses_one_per_number: () =>
+    new Conflict('This dose has already been recorded.', 'dose-already-given'),
+  beneficiaries_photo_id_unique: duplicatePhotoId,
+  correction_requests_one_pending_idx: () => correctionPending(),
+};
+
 /** The refusal a unique index gave when two requests raced past the checks. */
 function raceRefusal(error: unknown): AppError | undefined {
   if (pgField(error, 'code') !== '23505') return undefined;
-  switch (pgField(error, 'constraint')) {
-    case 'doses_one_per_number':
-      return new Conflict('This dose has already been recorded.', 'dose-already-given');
-    case 'beneficiaries_photo_id_unique':
-      return duplicatePhotoId();
-    case 'correction_requests_one_pending_idx':
-      return correctionPending();
-    case 'arrivals_pkey':
-      return new Conflict('Another request changed this meanwhile; try again.', 'retry');
-    default:
-      return undefined;
-  }
+  const refusal = RACES[pgField(error, 'constraint') ?? ''];
+  return refusal?.();
 }
 
 export const correctionPending = () =>
@@ -75,13 +72,16 @@ export function createDecide(db: Db) {
 
 export type Decide = ReturnType<typeof createDecide>;
 
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
 /** A name as staff lists show it: the first letter of each word, then '*'s. */
 export const maskName = (name: string) =>
   name
     .split(/\s+/)
     .filter(Boolean)
     .map((word) => {
-      const letters = [...word];
+      // Graphemes, not code points: a Devanagari letter with its vowel sign is one mark.
+      const letters = Array.from(graphemes.segment(word), (s) => s.segment);
       return (letters[0] ?? '') + '*'.repeat(letters.length - 1);
     })
     .join(' ');

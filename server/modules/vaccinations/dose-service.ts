@@ -12,7 +12,7 @@ import type { CertificateService } from '../certificates/service.js';
 import { indiaDate } from '../facilities/dates.js';
 import type { FacilitiesModule } from '../facilities/module.js';
 import type { SeatPool } from '../facilities/store.js';
-import { type Access, type StaffPrincipal, staffActor } from '../staff/access.js';
+import { type Access, staffActor, type StaffPrincipal } from '../staff/access.js';
 import { type Decide, VACCINATORS } from './common.js';
 import type { DoseInput } from './schemas.js';
 import type { VaccinationReads, VaccinationStore } from './store.js';

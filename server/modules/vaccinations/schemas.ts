@@ -206,6 +206,7 @@ export const myCorrectionsResponse = z.object({
       requested_at: z.string(),
       decided_at: z.string().nullable(),
       new_certificate_id: z.string().nullable(),
+      decision_reason: z.string().nullable(),
     }),
   ),
 });

@@ -172,6 +172,7 @@ export function createVaccinationStore() {
         decided_at: Date;
         decided_by: string;
         new_certificate_id: string | null;
+        decision_reason_enc: string | null;
       },
     ) {
       await tx

@@ -77,5 +77,6 @@ export interface VaccinationTables {
     decided_at: Date | null;
     decided_by: string | null;
     new_certificate_id: string | null;
+    decision_reason_enc: string | null;
   };
 }

@@ -9,7 +9,7 @@ import type { CitizenAuthService } from '../citizen-auth/service.js';
 import { indiaDate } from '../facilities/dates.js';
 import type { FacilitiesModule } from '../facilities/module.js';
 import type { SessionRow } from '../facilities/store.js';
-import { type Access, type StaffPrincipal, staffActor } from '../staff/access.js';
+import { type Access, staffActor, type StaffPrincipal } from '../staff/access.js';
 import { type Decide, maskName, VERIFIERS } from './common.js';
 import type { WalkIn } from './schemas.js';
 import type { VaccinationReads, VaccinationStore } from './store.js';
@@ -29,7 +29,6 @@ export const notExpected = () =>
  * walk-in registration. Every call first proves the caller's jurisdiction over the centre.
  */
 export function createVerifierService({
-  db,
   decide,
   store,
   reads,
@@ -42,7 +41,6 @@ export function createVerifierService({
   appointments,
   citizens,
 }: {
-  db: Db;
   decide: Decide;
   store: VaccinationStore;
   reads: VaccinationReads;
