@@ -39,7 +39,9 @@ export async function vaccinationWorld(mobilePrefix: string) {
   const verifier = await staff.member(bbmp, 'verifier.a', [
     { role: 'verifier', center_id: centreA },
   ]);
-  const vaccinator = await staff.member(bbmp, 'vax.a', [{ role: 'vaccinator', center_id: centreA }]);
+  const vaccinator = await staff.member(bbmp, 'vax.a', [
+    { role: 'vaccinator', center_id: centreA },
+  ]);
   const verifierB = await staff.member(urban, 'verifier.b', [
     { role: 'verifier', center_id: centreB },
   ]);
@@ -110,13 +112,14 @@ export async function vaccinationWorld(mobilePrefix: string) {
       }),
     walkIn: (by: Session, sessionId: string, body: object) =>
       inject('POST', `/api/v1/vaccinations/sessions/${sessionId}/walk-ins`, by, body),
-    dose: (by: Session, body: object, key: string | undefined = randomUUID()) =>
+    /** `key` null sends no Idempotency-Key at all. */
+    dose: (by: Session, body: object, key: string | null = randomUUID()) =>
       inject(
         'POST',
         '/api/v1/vaccinations/doses',
         by,
         body,
-        key === undefined ? {} : { 'idempotency-key': key },
+        key === null ? {} : { 'idempotency-key': key },
       ),
     /** The body of a dose given now at `sessionId`. */
     doseBody: (sessionId: string, ref: string, dose = 1, fields: object = {}) => ({
