@@ -24,6 +24,7 @@ describe('book -> verify -> vaccinate -> certificate -> verify, over HTTP', () =
     const today = await w.session(w.centreA);
     const day30 = await w.session(w.centreA, 30, { allow_walk_in: true });
     const day85 = await w.session(w.centreA, 85);
+    const covaxin85 = await w.session(w.centreA, 85, { vaccine: 'COVAXIN', allow_walk_in: true });
     const { token, ids } = await w.citizen(1);
     const ref = ids[0] ?? '';
     const booked = await w.book(token, today, [ref]);
@@ -143,10 +144,21 @@ describe('book -> verify -> vaccinate -> certificate -> verify, over HTTP', () =
       before,
     );
 
-    // Day 85: booked through the citizen API, then the final certificate.
+    // Day 85: another vaccine than dose 1 is refused; booked through the citizen API, the
+    // final certificate.
     w.clock.advance(55 * DAY);
     const citizen85 = await w.login('9845110000');
     w.remember(ref, citizen85);
+    await w.checkIn(covaxin85, ref, await w.relogin(w.verifier));
+    const mismatch = await w.dose(
+      await w.relogin(w.vaccinator),
+      w.doseBody(covaxin85, ref, 2, { vaccine: 'COVAXIN' }),
+    );
+    expect(mismatch.statusCode).toBe(409);
+    expect(mismatch.json<{ code: string }>().code).toBe('vaccine-mismatch');
+    expect({ doses: await w.count('doses'), certificates: await w.count('certificates') }).toEqual(
+      before,
+    );
     expect((await w.book(citizen85, day85, [ref], 2)).statusCode).toBe(200);
     const verifier85 = await w.relogin(w.verifier);
     const vaccinator85 = await w.relogin(w.vaccinator);
