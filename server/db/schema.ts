@@ -7,6 +7,7 @@ import type { EventTables } from '../modules/events/tables.js';
 import type { FacilityTables } from '../modules/facilities/tables.js';
 import type { MasterDataTables } from '../modules/masterdata/tables.js';
 import type { StaffTables } from '../modules/staff/tables.js';
+import type { VaccinationTables } from '../modules/vaccinations/tables.js';
 
 /** Every table Teeka owns, composed from the domains that own them. */
 export interface Database
@@ -19,4 +20,5 @@ export interface Database
     StaffTables,
     CertificateTables,
     AppointmentTables,
-    EventTables {}
+    EventTables,
+    VaccinationTables {}

@@ -34,6 +34,7 @@ import { facilityStaffRoutes } from '../modules/facilities/staff-routes.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { smsConsumer } from '../modules/notifications/sms.js';
 import { createStaffModule } from '../modules/staff/module.js';
+import { createVaccinationModule } from '../modules/vaccinations/module.js';
 import { projectRoot } from '../paths.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import { createLimits, type Limits } from '../platform/limits.js';
@@ -226,7 +227,18 @@ export async function buildApp({ config, database, logger, clock = systemClock }
       beneficiaries: beneficiaries.service,
     }).routes,
   );
-  await app.register(createCertificateModule(platform).routes);
+  const certificates = createCertificateModule(platform);
+  await app.register(certificates.routes);
+  const vaccinations = createVaccinationModule({
+    ...platform,
+    staff,
+    citizenAuth,
+    facilities,
+    beneficiaries: beneficiaries.service,
+    certificates: certificates.service,
+  });
+  await app.register(vaccinations.routes);
+  await app.register(vaccinations.correctionRoutes);
   await app.register(
     auditStaffRoutes({
       db: database.db,

@@ -1,6 +1,6 @@
 import type { Generated } from 'kysely';
 
-export type AppointmentStatus = 'booked' | 'cancelled' | 'rescheduled';
+export type AppointmentStatus = 'booked' | 'cancelled' | 'rescheduled' | 'completed';
 
 export interface AppointmentTables {
   appointments: {

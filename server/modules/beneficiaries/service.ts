@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomInt, timingSafeEqual } from 'node:crypto';
 
 import { blindIndex, decryptField, encryptField, type KeyRing } from '../../crypto/keys.js';
 import type { Db } from '../../db/index.js';
@@ -13,6 +13,19 @@ import type { CitizenAuthService } from '../citizen-auth/service.js';
 import { maskPhotoId, normalizePhotoId, photoIdProblem } from './photo-id.js';
 import type { NewBeneficiary } from './schemas.js';
 import type { BeneficiaryStore } from './store.js';
+
+/** The facts a certificate correction may change (beneficiary/new's field names). */
+export interface BeneficiaryCorrection {
+  name?: string | undefined;
+  birth_year?: number | undefined;
+  gender_id?: number | undefined;
+  photo_id_type?: number | undefined;
+  photo_id_number?: string | undefined;
+}
+
+/** The photo ID as certificates print it: X for every character but the last 4 letters or digits. */
+const certificateMask = (normalized: string) =>
+  'X'.repeat(Math.max(4, normalized.length - 4)) + normalized.slice(-4).replace(/[^0-9A-Z]/g, 'X');
 
 /** CoWIN: one mobile number can register up to 4 beneficiaries. */
 export const MAX_BENEFICIARIES_PER_MOBILE = 4;
@@ -75,6 +88,99 @@ export function createBeneficiaryService({
     }
   }
 
+  /**
+   * The rules a new beneficiary keeps, online or registered on site: the first one broken, or
+   * undefined. `mobileRef`'s account must be locked by the caller (the 4-per-mobile count).
+   */
+  async function admissible(
+    tx: Db,
+    mobileRef: string,
+    input: NewBeneficiary,
+    photoId: string,
+    photoIdIndex: string,
+  ): Promise<{ reason: string; error: AppError } | undefined> {
+    if ((await store.countFor(tx, mobileRef)) >= MAX_BENEFICIARIES_PER_MOBILE) {
+      return {
+        reason: 'limit',
+        error: new Conflict(
+          `A mobile number can register at most ${MAX_BENEFICIARIES_PER_MOBILE} beneficiaries.`,
+          'beneficiary-limit',
+        ),
+      };
+    }
+    const facts = await factsProblem(tx, input, photoId);
+    if (facts) return facts;
+    if (await store.photoIdTaken(tx, photoIdIndex)) {
+      return { reason: 'duplicate-photo-id', error: duplicatePhotoId() };
+    }
+    return undefined;
+  }
+
+  /** Gender, photo ID type and format, and birth year: for a new record and for a correction. */
+  async function factsProblem(
+    tx: Db,
+    input: Pick<NewBeneficiary, 'gender_id' | 'photo_id_type' | 'birth_year'>,
+    photoId: string,
+  ): Promise<{ reason: string; error: AppError } | undefined> {
+    if (!(await store.genderExists(tx, input.gender_id))) {
+      return { reason: 'gender', error: new Invalid('Unknown gender_id.', 'unknown-gender') };
+    }
+    if (!(await store.idTypeExists(tx, input.photo_id_type))) {
+      return {
+        reason: 'id-type',
+        error: new Invalid('Unknown photo_id_type.', 'unknown-photo-id-type'),
+      };
+    }
+    const problem = photoIdProblem(input.photo_id_type, photoId);
+    if (problem) {
+      return {
+        reason: 'photo-id-format',
+        error: new Invalid(`photo_id_number must be ${problem}.`, 'invalid-photo-id', [
+          { path: 'body.photo_id_number', message: problem },
+        ]),
+      };
+    }
+    const year = clock.now().getUTCFullYear();
+    const minimumAge = await store.minimumAge(tx);
+    if (input.birth_year > year - minimumAge || input.birth_year < year - OLDEST_AGE) {
+      return {
+        reason: 'age',
+        error: new Invalid(
+          `birth_year must be from ${year - OLDEST_AGE} to ${year - minimumAge}: the programme starts at age ${minimumAge}.`,
+          'ineligible-age',
+        ),
+      };
+    }
+    return undefined;
+  }
+
+  const photoIdIndexOf = (type: number, normalized: string) =>
+    blindIndex(keys, PURPOSE.photoIdIndex, `${type}:${normalized}`);
+
+  async function insertNew(
+    tx: Db,
+    mobileRef: string,
+    input: NewBeneficiary,
+    photoId: string,
+    photoIdIndex: string,
+  ): Promise<string> {
+    const id = await newReferenceId(tx);
+    await store.insert(tx, {
+      beneficiary_reference_id: id,
+      mobile_ref: mobileRef,
+      name_enc: encryptField(keys, PURPOSE.name, input.name),
+      birth_year_enc: encryptField(keys, PURPOSE.birthYear, String(input.birth_year)),
+      gender_id: input.gender_id,
+      photo_id_type: input.photo_id_type,
+      photo_id_number_enc: encryptField(keys, PURPOSE.photoId, photoId),
+      photo_id_index: photoIdIndex,
+      comorbidity_ind: input.comorbidity_ind,
+      consent_version: input.consent_version,
+      created_at: clock.now(),
+    });
+    return id;
+  }
+
   return {
     idTypes: async (db: Db) => ({
       types: (await store.idTypes(db)).map((t) => ({ id: String(t.id), type: t.type })),
@@ -84,12 +190,7 @@ export function createBeneficiaryService({
     async register(db: Db, citizen: Citizen, input: NewBeneficiary, context: RequestContext) {
       await registrations.consumeOrThrow(citizen.mobileRef);
       const photoId = normalizePhotoId(input.photo_id_number);
-      const photoIdIndex = blindIndex(
-        keys,
-        PURPOSE.photoIdIndex,
-        `${input.photo_id_type}:${photoId}`,
-      );
-      const now = clock.now();
+      const photoIdIndex = photoIdIndexOf(input.photo_id_type, photoId);
       const record = (tx: Db, outcome: 'allowed' | 'denied', subjectId?: string, reason?: string) =>
         audit.record(
           tx,
@@ -113,65 +214,9 @@ export function createBeneficiaryService({
           if (!(await citizens.lockAccount(tx, citizen.mobileRef))) {
             return deny(tx, 'no-account', new NotFound('There is no account for this token.'));
           }
-          if ((await store.countFor(tx, citizen.mobileRef)) >= MAX_BENEFICIARIES_PER_MOBILE) {
-            return deny(
-              tx,
-              'limit',
-              new Conflict(
-                `A mobile number can register at most ${MAX_BENEFICIARIES_PER_MOBILE} beneficiaries.`,
-                'beneficiary-limit',
-              ),
-            );
-          }
-          if (!(await store.genderExists(tx, input.gender_id))) {
-            return deny(tx, 'gender', new Invalid('Unknown gender_id.', 'unknown-gender'));
-          }
-          if (!(await store.idTypeExists(tx, input.photo_id_type))) {
-            return deny(
-              tx,
-              'id-type',
-              new Invalid('Unknown photo_id_type.', 'unknown-photo-id-type'),
-            );
-          }
-          const problem = photoIdProblem(input.photo_id_type, photoId);
-          if (problem) {
-            return deny(
-              tx,
-              'photo-id-format',
-              new Invalid(`photo_id_number must be ${problem}.`, 'invalid-photo-id', [
-                { path: 'body.photo_id_number', message: problem },
-              ]),
-            );
-          }
-          const year = now.getUTCFullYear();
-          const minimumAge = await store.minimumAge(tx);
-          if (input.birth_year > year - minimumAge || input.birth_year < year - OLDEST_AGE) {
-            return deny(
-              tx,
-              'age',
-              new Invalid(
-                `birth_year must be from ${year - OLDEST_AGE} to ${year - minimumAge}: the programme starts at age ${minimumAge}.`,
-                'ineligible-age',
-              ),
-            );
-          }
-          if (await store.photoIdTaken(tx, photoIdIndex)) {
-            return deny(tx, 'duplicate-photo-id', duplicatePhotoId());
-          }
-          const id = await newReferenceId(tx);
-          await store.insert(tx, {
-            beneficiary_reference_id: id,
-            mobile_ref: citizen.mobileRef,
-            name_enc: encryptField(keys, PURPOSE.name, input.name),
-            birth_year_enc: encryptField(keys, PURPOSE.birthYear, String(input.birth_year)),
-            gender_id: input.gender_id,
-            photo_id_type: input.photo_id_type,
-            photo_id_number_enc: encryptField(keys, PURPOSE.photoId, photoId),
-            photo_id_index: photoIdIndex,
-            comorbidity_ind: input.comorbidity_ind,
-            consent_version: input.consent_version,
-            created_at: now,
-          });
+          const refusal = await admissible(tx, citizen.mobileRef, input, photoId, photoIdIndex);
+          if (refusal) return deny(tx, refusal.reason, refusal.error);
+          const id = await insertNew(tx, citizen.mobileRef, input, photoId, photoIdIndex);
           await record(tx, 'allowed', id);
           return { value: { beneficiary_reference_id: id } };
         });
@@ -274,6 +319,101 @@ export function createBeneficiaryService({
         return { value: undefined };
       });
     },
+
+    /**
+     * On site: registers a walk-in under `mobileRef` (whose account the caller holds
+     * locked) by the rules of online registration. Throws the refusal; the caller audits.
+     */
+    async registerOnSite(tx: Db, mobileRef: string, input: NewBeneficiary): Promise<string> {
+      const photoId = normalizePhotoId(input.photo_id_number);
+      const photoIdIndex = photoIdIndexOf(input.photo_id_type, photoId);
+      const refusal = await admissible(tx, mobileRef, input, photoId, photoIdIndex);
+      if (refusal) throw refusal.error;
+      return insertNew(tx, mobileRef, input, photoId, photoIdIndex);
+    },
+
+    /** What staff at a centre work with, decrypted; the photo ID only masked as certificates print it. */
+    async onSite(tx: Db, ids: readonly string[], { lock = false } = {}) {
+      const rows = await store.onSite(tx, [...new Set(ids)], lock);
+      return rows.map((row) => ({
+        referenceId: row.beneficiary_reference_id,
+        mobileRef: row.mobile_ref,
+        name: decryptField(keys, PURPOSE.name, row.name_enc),
+        birthYear: Number(decryptField(keys, PURPOSE.birthYear, row.birth_year_enc)),
+        genderId: row.gender_id,
+        gender: row.gender,
+        photoIdType: row.photo_id_type,
+        photoIdTypeName: row.photo_id_type_name,
+        maskedPhotoId: certificateMask(
+          decryptField(keys, PURPOSE.photoId, row.photo_id_number_enc),
+        ),
+        dosesGiven: row.doses_given,
+        vaccine: row.vaccine,
+        dose1Date: row.dose1_date,
+        dose2Date: row.dose2_date,
+      }));
+    },
+
+    /** Whether the photo ID shown ends in `last4` (4 letters or digits), compared in constant time. */
+    async photoIdEndsWith(tx: Db, id: string, last4: string): Promise<boolean> {
+      const [row] = await store.onSite(tx, [id]);
+      if (!row) return false;
+      const actual = decryptField(keys, PURPOSE.photoId, row.photo_id_number_enc).slice(-4);
+      const given = Buffer.from(last4.toUpperCase().padStart(4, '?'));
+      return timingSafeEqual(Buffer.from(actual.padStart(4, '#')), given);
+    },
+
+    /** Dose `dose` given on `date` (YYYY-MM-DD): the columns the beneficiary list shows. */
+    async recordDose(tx: Db, id: string, dose: number, vaccine: string, date: string) {
+      await store.update(tx, id, {
+        doses_given: dose,
+        ...(dose === 1 ? { vaccine, dose1_date: date } : {}),
+        ...(dose === 2 ? { dose2_date: date } : {}),
+      });
+    },
+
+    /**
+     * Applies an approved correction by the rules of registration (gender, photo ID type,
+     * format and uniqueness, birth year). Throws the refusal; the caller audits.
+     */
+    async correct(tx: Db, id: string, changes: BeneficiaryCorrection): Promise<void> {
+      const [row] = await store.onSite(tx, [id], true);
+      if (!row) throw notFound();
+      const photoId =
+        changes.photo_id_number === undefined
+          ? decryptField(keys, PURPOSE.photoId, row.photo_id_number_enc)
+          : normalizePhotoId(changes.photo_id_number);
+      const next = {
+        gender_id: changes.gender_id ?? row.gender_id,
+        photo_id_type: changes.photo_id_type ?? row.photo_id_type,
+        birth_year:
+          changes.birth_year ?? Number(decryptField(keys, PURPOSE.birthYear, row.birth_year_enc)),
+      };
+      const refusal = await factsProblem(tx, next, photoId);
+      if (refusal) throw refusal.error;
+      const photoIdIndex = photoIdIndexOf(next.photo_id_type, photoId);
+      const photoChanged =
+        changes.photo_id_number !== undefined || changes.photo_id_type !== undefined;
+      if (photoChanged && (await store.photoIdTakenByOther(tx, photoIdIndex, id))) {
+        throw duplicatePhotoId();
+      }
+      await store.update(tx, id, {
+        ...(changes.name === undefined
+          ? {}
+          : { name_enc: encryptField(keys, PURPOSE.name, changes.name) }),
+        ...(changes.birth_year === undefined
+          ? {}
+          : { birth_year_enc: encryptField(keys, PURPOSE.birthYear, String(changes.birth_year)) }),
+        gender_id: next.gender_id,
+        ...(photoChanged
+          ? {
+              photo_id_type: next.photo_id_type,
+              photo_id_number_enc: encryptField(keys, PURPOSE.photoId, photoId),
+              photo_id_index: photoIdIndex,
+            }
+          : {}),
+      });
+    },
   };
 }
 
@@ -282,13 +422,13 @@ export type BeneficiaryService = ReturnType<typeof createBeneficiaryService>;
 export const notFound = () =>
   new NotFound('No such beneficiary under this mobile number.', 'beneficiary-not-found');
 
-const duplicatePhotoId = () =>
+export const duplicatePhotoId = () =>
   new Conflict(
     'This photo ID number is already registered. Each photo ID can be registered once.',
     'photo-id-already-registered',
   );
 
-function isPhotoIdRace(error: unknown): boolean {
+export function isPhotoIdRace(error: unknown): boolean {
   return (
     typeof error === 'object' &&
     error !== null &&

@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely';
+import type { Insertable, Updateable } from 'kysely';
 
 import type { Db } from '../../db/index.js';
 import type { BeneficiaryTables } from './tables.js';
@@ -100,6 +100,49 @@ export function createBeneficiaryStore() {
     },
     genders(db: Db) {
       return db.selectFrom('genders').select(['id', 'gender']).orderBy('id').execute();
+    },
+    /** Beneficiaries with the facts staff work with at a centre (encrypted as stored); `lock` holds them until the transaction ends. */
+    onSite(tx: Db, ids: readonly string[], lock = false) {
+      const query = tx
+        .selectFrom('beneficiaries as b')
+        .innerJoin('genders as g', 'g.id', 'b.gender_id')
+        .innerJoin('id_types as t', 't.id', 'b.photo_id_type')
+        .select([
+          'b.beneficiary_reference_id',
+          'b.mobile_ref',
+          'b.name_enc',
+          'b.birth_year_enc',
+          'b.gender_id',
+          'g.gender',
+          'b.photo_id_type',
+          't.type as photo_id_type_name',
+          'b.photo_id_number_enc',
+          'b.doses_given',
+          'b.vaccine',
+          'b.dose1_date',
+          'b.dose2_date',
+        ])
+        .where('b.beneficiary_reference_id', 'in', ids)
+        .orderBy('b.beneficiary_reference_id');
+      return ids.length === 0
+        ? Promise.resolve([])
+        : (lock ? query.forUpdate('b') : query).execute();
+    },
+    async update(tx: Db, id: string, changes: Updateable<BeneficiaryTables['beneficiaries']>) {
+      await tx
+        .updateTable('beneficiaries')
+        .set(changes)
+        .where('beneficiary_reference_id', '=', id)
+        .execute();
+    },
+    async photoIdTakenByOther(tx: Db, photoIdIndex: string, id: string): Promise<boolean> {
+      const row = await tx
+        .selectFrom('beneficiaries')
+        .select('beneficiary_reference_id')
+        .where('photo_id_index', '=', photoIdIndex)
+        .where('beneficiary_reference_id', '<>', id)
+        .executeTakeFirst();
+      return row !== undefined;
     },
     async minimumAge(tx: Db): Promise<number> {
       const row = await tx

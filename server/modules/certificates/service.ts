@@ -276,6 +276,47 @@ export function createCertificateService({
       return current ? toCertificate(current) : undefined;
     },
 
+    /**
+     * A correction: issues a certificate with the corrected person facts and the same
+     * evidence (vaccine, batch, date, dose, centre, vaccinator) as `certificateId`, then
+     * revokes that one as "corrected", both in the caller's transaction.
+     */
+    async reissueWithCorrection(
+      tx: Db,
+      certificateId: string,
+      person: Pick<CertificateInput, 'name' | 'yearOfBirth' | 'gender' | 'photoId'>,
+      by: IssuedBy = SYSTEM,
+    ): Promise<Certificate> {
+      const row = await store.certificate(tx, certificateId);
+      if (!row) throw new NotFound('There is no such certificate.', 'unknown-certificate');
+      const old = toCertificate(row).credential;
+      const [evidence] = old.evidence;
+      if (!evidence) throw new NotFound('There is no such certificate.', 'unknown-certificate');
+      const reissued = await this.issueCertificate(
+        tx,
+        {
+          kind: evidence.certificateKind,
+          beneficiaryReferenceId: row.beneficiary_reference_id,
+          ...person,
+          vaccine: evidence.vaccine,
+          manufacturer: evidence.manufacturer,
+          batch: evidence.batch,
+          dose: evidence.dose,
+          totalDoses: evidence.totalDoses,
+          vaccinatedAt: new Date(evidence.date),
+          centre: {
+            name: evidence.facility.name,
+            district: evidence.facility.address.district,
+            state: evidence.facility.address.addressRegion,
+          },
+          vaccinator: evidence.verifier.name,
+        },
+        by,
+      );
+      await this.revokeCertificate(tx, certificateId, 'corrected', by);
+      return reissued;
+    },
+
     /** Checks what a QR code says, offline from the database except for keys and revocation. */
     async verify(db: Db, qrText: string): Promise<Verification> {
       const decoded = decodeQrText(qrText);

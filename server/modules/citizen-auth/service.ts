@@ -234,6 +234,21 @@ export function createCitizenAuthService({
     async lockAccount(tx: Db, ref: string): Promise<boolean> {
       return (await store.lockAccount(tx, ref)) !== undefined;
     },
+
+    /**
+     * The account of `mobile`, made if new (a walk-in registered at a centre logs in later
+     * with the same number), and locked until the transaction ends. Returns its reference.
+     */
+    async ensureAccountLocked(tx: Db, mobile: string): Promise<string> {
+      const ref = mobileRef(keys, mobile);
+      await store.ensureAccount(tx, {
+        mobile_ref: ref,
+        mobile_enc: encryptMobile(keys, mobile),
+        created_at: clock.now(),
+      });
+      await store.lockAccount(tx, ref);
+      return ref;
+    },
   };
 }
 

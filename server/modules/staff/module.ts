@@ -1,3 +1,4 @@
+import type { Db } from '../../db/index.js';
 import type { Platform } from '../../platform/platform.js';
 import { createAuditModule } from '../audit/module.js';
 import { createAccess } from './access.js';
@@ -39,6 +40,8 @@ export function createStaffModule({
     access,
     /** For sensitive actions elsewhere (kill switch, key rotation): throws 403 step-up-required. */
     requireStepUp: admin.requireStepUp,
+    /** A staff member's username (what certificates print as the vaccinator). */
+    usernameOf: async (tx: Db, staffId: string) => (await store.account(tx, staffId))?.username,
     auth,
     admin,
     audit,
