@@ -1,6 +1,9 @@
 import type { Config } from '../../config.js';
 import type { Platform } from '../../platform/platform.js';
 import { createAuditModule } from '../audit/module.js';
+import { createFormatKeys } from './format-keys.js';
+import { createFormatKeyStore } from './format-store.js';
+import { createInternationalCertificates } from './international.js';
 import { createIssuerKeys } from './issuer-keys.js';
 import { certificateRoutes } from './routes.js';
 import { createCertificateService, issuerIdentity } from './service.js';
@@ -28,11 +31,30 @@ export function createCertificateModule({
     issuerKeys,
     issuerHost: config.issuerHost,
   });
+  const formatKeys = createFormatKeys({
+    store: createFormatKeyStore(),
+    keys,
+    clock,
+    issuerHost: config.issuerHost,
+  });
+  const international = createInternationalCertificates({
+    formatKeys,
+    store,
+    keys,
+    clock,
+    issuerHost: config.issuerHost,
+  });
   // Verifier apps at a busy checkpoint scan many codes from one address; this bounds abuse, not use.
   const verifyLimiter = limits.limiter({
     name: 'certificate-verify',
     points: 600,
     durationSeconds: 60,
   });
-  return { service, issuerKeys, routes: certificateRoutes({ db, service, verifyLimiter }) };
+  return {
+    service,
+    issuerKeys,
+    formatKeys,
+    international,
+    routes: certificateRoutes({ db, service, international, verifyLimiter }),
+  };
 }
