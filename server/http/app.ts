@@ -214,7 +214,11 @@ export async function buildApp({ config, database, logger, clock = systemClock }
       beneficiaries: beneficiaries.service,
     }).routes,
   );
-  await app.register(createCertificateModule(platform).routes);
+  const certificates = createCertificateModule(platform);
+  await app.register(certificates.routes);
+  await app.register(
+    certificates.downloadRoutes({ beneficiaries: beneficiaries.service, guard: citizenAuth.guard }),
+  );
   await app.register(
     auditStaffRoutes({
       db: database.db,

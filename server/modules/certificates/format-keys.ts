@@ -1,3 +1,6 @@
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
+
 import {
   createHash,
   createPrivateKey,

@@ -1,6 +1,9 @@
 import type { Config } from '../../config.js';
 import type { Platform } from '../../platform/platform.js';
 import { createAuditModule } from '../audit/module.js';
+import type { BeneficiaryService } from '../beneficiaries/service.js';
+import type { CitizenGuard } from '../citizen-auth/guard.js';
+import { certificateDownloadRoutes } from './downloads.js';
 import { createFormatKeys } from './format-keys.js';
 import { createFormatKeyStore } from './format-store.js';
 import { createInternationalCertificates } from './international.js';
@@ -17,6 +20,7 @@ export function createCertificateModule({
   keys,
 }: Pick<Platform, 'db' | 'limits' | 'clock' | 'keys'> & { config: Pick<Config, 'issuerHost'> }) {
   const store = createCertificateStore();
+  const audit = createAuditModule().service;
   const issuerKeys = createIssuerKeys({
     store,
     keys,
@@ -25,7 +29,7 @@ export function createCertificateModule({
   });
   const service = createCertificateService({
     store,
-    audit: createAuditModule().service,
+    audit,
     clock,
     keys,
     issuerKeys,
@@ -56,5 +60,20 @@ export function createCertificateModule({
     formatKeys,
     international,
     routes: certificateRoutes({ db, service, international, verifyLimiter }),
+    /** The citizen's downloads (PDF, W3C VC, SMART Health Card, EU DCC): need the caller's beneficiaries. */
+    downloadRoutes: (deps: { beneficiaries: BeneficiaryService; guard: CitizenGuard }) =>
+      certificateDownloadRoutes({
+        db,
+        certificates: service,
+        international,
+        audit,
+        // A PDF costs tens of milliseconds of CPU; a citizen needs a handful, not thousands.
+        downloadLimiter: limits.limiter({
+          name: 'certificate-download',
+          points: 60,
+          durationSeconds: 60,
+        }),
+        ...deps,
+      }),
   };
 }
