@@ -35,7 +35,19 @@ const encoder = new Encoder({
   tagUint8Array: false,
 });
 const structureDecoder = new Decoder({ useRecords: false, mapsAsObjects: false });
-const objectDecoder = new Decoder({ useRecords: false });
+
+/**
+ * CBOR maps as plain objects with string keys, for schema checks. Decoded as Maps first: an
+ * encoder may mark maps with tag 259 (non-string keys), which a decoder then returns as a Map.
+ */
+function plain(value: unknown): unknown {
+  if (value instanceof Map) {
+    return Object.fromEntries(
+      [...(value as Map<unknown, unknown>)].map(([k, v]) => [String(k), plain(v)]),
+    );
+  }
+  return Array.isArray(value) ? value.map(plain) : value;
+}
 
 /** The unique vaccination certificate identifier (UVCI, eHN guidelines annex 2, option 1): our certificate id. */
 export const uvci = (certificateId: string) => `URN:UVCI:01:IN:TEEKA/${certificateId}`;
@@ -188,7 +200,7 @@ export function decodeDcc(text: string): DccDecoded {
       headers.get(HEADER_KID) ??
       (unprotected instanceof Map ? unprotected.get(HEADER_KID) : undefined);
     if (!isBytes(kid) || kid.length !== 8) return { ok: false, reason: 'malformed' };
-    const claims = cwtSchema.safeParse(objectDecoder.decode(payload));
+    const claims = cwtSchema.safeParse(plain(structureDecoder.decode(payload)));
     if (!claims.success) return { ok: false, reason: 'malformed' };
     return {
       ok: true,
