@@ -25,7 +25,6 @@ const vaccineNames = z.object({
 });
 
 // Fixed files shipped in data/, read once at start; no request input reaches the path.
-// eslint-disable-next-line security/detect-non-literal-fs-filename
 const readData = (file: string): unknown => JSON.parse(readFileSync(dataPath(file), 'utf8'));
 const CODES = vaccineCodes.parse(readData('vaccine-codes.json'));
 const VACCINES = vaccineNames.parse(readData('vaccines.json')).vaccines;

@@ -29,9 +29,10 @@ const DSC_VALIDITY_DAYS = 2 * 365;
 const EKU_VACCINATION = '1.3.6.1.4.1.1847.2021.1.2';
 const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const ES256 = { name: 'ECDSA', hash: 'SHA-256' } as const;
-type X509Crypto = NonNullable<Parameters<typeof x509.X509CertificateGenerator.create>[1]>;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
-const crypto = webcrypto as unknown as X509Crypto & typeof webcrypto;
+const { subtle } = webcrypto;
+/** @peculiar/x509 takes a DOM `Crypto`; Node's webcrypto is one, but typed apart. */
+const x509Crypto = webcrypto as never;
 
 /** The formats whose signing key `teeka keys rotate --format` turns over (the CSCA is not one). */
 export type SigningFormat = 'shc' | 'dcc';
@@ -143,20 +144,17 @@ export function createFormatKeys({
     format,
     generation,
     kid,
-    public_key: Buffer.from(await crypto.subtle.exportKey('spki', pair.publicKey)).toString(
-      'base64url',
-    ),
+    public_key: Buffer.from(await subtle.exportKey('spki', pair.publicKey)).toString('base64url'),
     private_key: encryptField(
       keys,
       PRIVATE_KEY_PURPOSE,
-      Buffer.from(await crypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64url'),
+      Buffer.from(await subtle.exportKey('pkcs8', pair.privateKey)).toString('base64url'),
     ),
     certificate: certificate ? Buffer.from(certificate).toString('base64url') : null,
     created_at: clock.now(),
   });
 
-  const newPair = () =>
-    crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+  const newPair = () => subtle.generateKey(EC_P256, true, ['sign', 'verify']);
 
   async function createCsca(db: Db, generation: number): Promise<boolean> {
     const pair = await newPair();
@@ -175,10 +173,10 @@ export function createFormatKeys({
             x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
             true,
           ),
-          await x509.SubjectKeyIdentifierExtension.create(pair.publicKey, false, crypto),
+          await x509.SubjectKeyIdentifierExtension.create(pair.publicKey, false, x509Crypto),
         ],
       },
-      crypto,
+      x509Crypto,
     );
     const der = Buffer.from(certificate.rawData);
     return store.insert(
@@ -196,7 +194,7 @@ export function createFormatKeys({
     const csca = state.series.get('csca')?.at(-1);
     if (!csca?.certificate) throw new Error('The country signing CA could not be loaded');
     const cscaCertificate = new x509.X509Certificate(csca.certificate);
-    const cscaPrivate = await crypto.subtle.importKey(
+    const cscaPrivate = await subtle.importKey(
       'pkcs8',
       (await privateKeyOf(db, csca)).export({ format: 'der', type: 'pkcs8' }),
       EC_P256,
@@ -218,11 +216,11 @@ export function createFormatKeys({
         extensions: [
           new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
           new x509.ExtendedKeyUsageExtension([EKU_VACCINATION], false),
-          await x509.AuthorityKeyIdentifierExtension.create(cscaCertificate, false, crypto),
-          await x509.SubjectKeyIdentifierExtension.create(pair.publicKey, false, crypto),
+          await x509.AuthorityKeyIdentifierExtension.create(cscaCertificate, false, x509Crypto),
+          await x509.SubjectKeyIdentifierExtension.create(pair.publicKey, false, x509Crypto),
         ],
       },
-      crypto,
+      x509Crypto,
     );
     const der = Buffer.from(certificate.rawData);
     return store.insert(
@@ -233,7 +231,7 @@ export function createFormatKeys({
 
   async function createShc(db: Db, generation: number): Promise<boolean> {
     const pair = await newPair();
-    const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
+    const jwk = await subtle.exportKey('jwk', pair.publicKey);
     return store.insert(
       db,
       await row('shc', generation, pair, ecThumbprint({ x: jwk.x ?? '', y: jwk.y ?? '' })),

@@ -31,7 +31,7 @@ export function createFormatKeyStore() {
         .select((eb) => eb.fn.max('generation').as('newest'))
         .where('format', '=', format)
         .executeTakeFirst();
-      return Number(row?.newest ?? 0);
+      return row?.newest ?? 0;
     },
   };
 }

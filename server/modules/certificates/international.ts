@@ -16,7 +16,8 @@ import {
 } from './dcc.js';
 import { ddccVaccinationStatus, KNOWN_VACCINES, vaccineCodesFor } from './ddcc.js';
 import { dccKid, type FormatKeys } from './format-keys.js';
-import { CREDENTIAL_PURPOSE, type Certificate, type CertificateService } from './service.js';
+import type { VaccinationCredential } from './schemas.js';
+import { type Certificate, type CertificateService, CREDENTIAL_PURPOSE } from './service.js';
 import {
   decodeShc,
   MAX_SINGLE_QR_JWS,
@@ -27,7 +28,6 @@ import {
   verifyShcSignature,
 } from './shc.js';
 import type { CertificateStore } from './store.js';
-import type { VaccinationCredential } from './schemas.js';
 
 const DAY_S = 86_400;
 /** How long an EU DCC is valid from its signing (capped by the signer certificate's own end). */

@@ -156,7 +156,8 @@ export type ShcDecoded =
 /** The JWS inside an `shc:/` QR text, checked for shape only (the signature is the caller's). */
 export function decodeShc(text: string): ShcDecoded {
   const digits = text.trim().slice(SHC_PREFIX.length);
-  if (!/^(?:[0-9]{2})+$/.test(digits) || digits.length > 2 * MAX_SINGLE_QR_JWS) {
+  const evenDigits = digits.length > 0 && digits.length % 2 === 0 && /^[0-9]+$/.test(digits);
+  if (!evenDigits || digits.length > 2 * MAX_SINGLE_QR_JWS) {
     return { ok: false, reason: 'malformed' };
   }
   let jws = '';
