@@ -240,6 +240,9 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   await app.register(vaccinations.routes);
   await app.register(vaccinations.correctionRoutes);
   await app.register(
+    certificates.downloadRoutes({ beneficiaries: beneficiaries.service, guard: citizenAuth.guard }),
+  );
+  await app.register(
     auditStaffRoutes({
       db: database.db,
       trail: auditTrail,

@@ -1,6 +1,12 @@
 import type { Config } from '../../config.js';
 import type { Platform } from '../../platform/platform.js';
 import { createAuditModule } from '../audit/module.js';
+import type { BeneficiaryService } from '../beneficiaries/service.js';
+import type { CitizenGuard } from '../citizen-auth/guard.js';
+import { certificateDownloadRoutes } from './downloads.js';
+import { createFormatKeys } from './format-keys.js';
+import { createFormatKeyStore } from './format-store.js';
+import { createInternationalCertificates } from './international.js';
 import { createIssuerKeys } from './issuer-keys.js';
 import { certificateRoutes } from './routes.js';
 import { createCertificateService, issuerIdentity } from './service.js';
@@ -14,6 +20,7 @@ export function createCertificateModule({
   keys,
 }: Pick<Platform, 'db' | 'limits' | 'clock' | 'keys'> & { config: Pick<Config, 'issuerHost'> }) {
   const store = createCertificateStore();
+  const audit = createAuditModule().service;
   const issuerKeys = createIssuerKeys({
     store,
     keys,
@@ -22,10 +29,23 @@ export function createCertificateModule({
   });
   const service = createCertificateService({
     store,
-    audit: createAuditModule().service,
+    audit,
     clock,
     keys,
     issuerKeys,
+    issuerHost: config.issuerHost,
+  });
+  const formatKeys = createFormatKeys({
+    store: createFormatKeyStore(),
+    keys,
+    clock,
+    issuerHost: config.issuerHost,
+  });
+  const international = createInternationalCertificates({
+    formatKeys,
+    store,
+    keys,
+    clock,
     issuerHost: config.issuerHost,
   });
   // Verifier apps at a busy checkpoint scan many codes from one address; this bounds abuse, not use.
@@ -34,5 +54,26 @@ export function createCertificateModule({
     points: 600,
     durationSeconds: 60,
   });
-  return { service, issuerKeys, routes: certificateRoutes({ db, service, verifyLimiter }) };
+  return {
+    service,
+    issuerKeys,
+    formatKeys,
+    international,
+    routes: certificateRoutes({ db, service, international, verifyLimiter }),
+    /** The citizen's downloads (PDF, W3C VC, SMART Health Card, EU DCC): need the caller's beneficiaries. */
+    downloadRoutes: (deps: { beneficiaries: BeneficiaryService; guard: CitizenGuard }) =>
+      certificateDownloadRoutes({
+        db,
+        certificates: service,
+        international,
+        audit,
+        // A PDF costs tens of milliseconds of CPU; a citizen needs a handful, not thousands.
+        downloadLimiter: limits.limiter({
+          name: 'certificate-download',
+          points: 60,
+          durationSeconds: 60,
+        }),
+        ...deps,
+      }),
+  };
 }

@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 
-import { ed25519Jwks } from '../../crypto/jwks.js';
 import type { Db } from '../../db/index.js';
 import { dataPath } from '../../paths.js';
 import type { Limiter } from '../../platform/limits.js';
+import type { InternationalCertificates } from './international.js';
 import {
+  certificateJwks,
+  dccTrustList,
   didDocumentResponse,
   revocationsQuery,
   revocationsResponse,
@@ -27,10 +29,12 @@ const vaccinationContext = readFileSync(dataPath('credentials', 'vaccination-v1.
 export function certificateRoutes({
   db,
   service,
+  international,
   verifyLimiter,
 }: {
   db: Db;
   service: CertificateService;
+  international: InternationalCertificates;
   verifyLimiter: Limiter;
 }): FastifyPluginCallbackZod {
   return (app, _options, done) => {
@@ -39,14 +43,15 @@ export function certificateRoutes({
       {
         schema: {
           tags: ['certificates'],
-          summary: 'Verify the text of a certificate QR code (public)',
+          summary:
+            'Verify the text of a certificate QR code (public): TK1: (W3C VC), shc:/ (SMART Health Card) or HC1: (EU DCC)',
           body: verifyBody,
           response: { 200: verifyResponse },
         },
       },
       async (request) => {
         await verifyLimiter.consumeOrThrow(request.ip);
-        return service.verify(db, request.body.qr);
+        return international.verifyAny(db, request.body.qr, service);
       },
     );
     app.get(
@@ -67,13 +72,45 @@ export function certificateRoutes({
         schema: {
           tags: ['certificates'],
           summary:
-            'Certificate issuer keys as a JWKS (every generation, so old certificates verify)',
-          response: { 200: ed25519Jwks },
+            'Certificate issuer keys as a JWKS (every generation, so old certificates verify): Ed25519 (EdDSA) for W3C VCs, P-256 (ES256) for SMART Health Cards',
+          response: { 200: certificateJwks },
         },
       },
       async (_request, reply) => {
         void reply.header('cache-control', 'public, max-age=300');
-        return service.jwks(db);
+        const [vc, shc] = [await service.jwks(db), await international.jwks(db)];
+        return { keys: [...vc.keys, ...shc] };
+      },
+    );
+    app.get(
+      '/.well-known/dcc/trust-list.json',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary:
+            'EU DCC trust list entries: the country signing CA and every document signer certificate (DER base64 and PEM), with their kids',
+          response: { 200: dccTrustList },
+        },
+      },
+      async (_request, reply) => {
+        void reply.header('cache-control', 'public, max-age=300');
+        return international.trustList(db);
+      },
+    );
+    app.get(
+      '/.well-known/dcc/certificates.pem',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary: 'The EU DCC CSCA and document signer certificates as one PEM bundle',
+        },
+      },
+      async (_request, reply) => {
+        const { certificates } = await international.trustList(db);
+        return reply
+          .type('application/x-pem-file')
+          .header('cache-control', 'public, max-age=300')
+          .send(certificates.map((c) => c.pem).join(''));
       },
     );
     app.get(

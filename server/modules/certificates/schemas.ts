@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { ed25519Jwks } from '../../crypto/jwks.js';
+
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 /**
@@ -99,6 +101,8 @@ export const verifyBody = z.strictObject({
 });
 
 export const verifyResponse = z.object({
+  /** Which format the QR text was: the domestic W3C VC (TK1:), a SMART Health Card or an EU DCC. */
+  format: z.enum(['w3c-vc', 'smart-health-card', 'eu-dcc', 'unknown']),
   status: z.enum(['valid', 'invalid', 'revoked']),
   reason: z.string(),
   certificate: z
@@ -136,4 +140,38 @@ export const didDocumentResponse = z.object({
     }),
   ),
   assertionMethod: z.array(z.string()),
+});
+
+/** Both key sets at /.well-known/jwks.json: each verifier picks its own by kty/crv/alg. */
+export const certificateJwks = z.object({
+  keys: z.array(
+    z.union([
+      ed25519Jwks.shape.keys.element,
+      z.object({
+        kty: z.literal('EC'),
+        crv: z.literal('P-256'),
+        x: z.string(),
+        y: z.string(),
+        kid: z.string(),
+        alg: z.literal('ES256'),
+        use: z.literal('sig'),
+      }),
+    ]),
+  ),
+});
+
+export const dccTrustList = z.object({
+  country: z.string(),
+  certificates: z.array(
+    z.object({
+      certificateType: z.enum(['CSCA', 'DSC']),
+      country: z.string(),
+      /** base64 of the first 8 bytes of SHA-256(DER), as DCC kids and gateway trust lists give it. */
+      kid: z.string(),
+      /** The certificate, DER, base64. */
+      rawData: z.string(),
+      pem: z.string(),
+      notAfter: z.string(),
+    }),
+  ),
 });

@@ -15,7 +15,7 @@ import { CERTIFICATE_ID_BLOCK, type CertificateStore } from './store.js';
 import type { CertificateKind } from './tables.js';
 import { addProof, publicKeyMultibase, verifyProof } from './vc.js';
 
-const CREDENTIAL_PURPOSE = 'certificate-credential';
+export const CREDENTIAL_PURPOSE = 'certificate-credential';
 export const CREDENTIALS_V1 = 'https://www.w3.org/2018/credentials/v1';
 /** VC 1.1 does not define DataIntegrityProof; Data Integrity 1.0 asks for this context then. */
 export const DATA_INTEGRITY_V2 = 'https://w3id.org/security/data-integrity/v2';

@@ -2,7 +2,7 @@ import type { Generated } from 'kysely';
 
 export type CertificateKind = 'provisional' | 'final' | 'precaution';
 
-export interface CertificateTables {
+export interface CertificateTables extends CertificateFormatKeyTables {
   certificate_keys: {
     generation: number;
     kid: string;
@@ -27,5 +27,22 @@ export interface CertificateTables {
     certificate_id: string;
     reason: string;
     revoked_at: Date;
+  };
+}
+
+export type KeySeries = 'shc' | 'dcc' | 'csca';
+
+export interface CertificateFormatKeyTables {
+  certificate_format_keys: {
+    format: KeySeries;
+    generation: number;
+    kid: string;
+    /** SubjectPublicKeyInfo DER, base64url. */
+    public_key: string;
+    /** PKCS#8 DER private key, base64url, then encryptField('certificate-format-signing-key'). */
+    private_key: string;
+    /** X.509 certificate DER, base64url (DCC signers and the CSCA); null for SHC keys. */
+    certificate: string | null;
+    created_at: Date;
   };
 }
