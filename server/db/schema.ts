@@ -5,6 +5,7 @@ import type { CertificateTables } from '../modules/certificates/tables.js';
 import type { CitizenAuthTables } from '../modules/citizen-auth/tables.js';
 import type { FacilityTables } from '../modules/facilities/tables.js';
 import type { MasterDataTables } from '../modules/masterdata/tables.js';
+import type { PartnerTables } from '../modules/partners/tables.js';
 import type { StaffTables } from '../modules/staff/tables.js';
 
 /** Every table Teeka owns, composed from the domains that own them. */
@@ -17,4 +18,5 @@ export interface Database
     BeneficiaryTables,
     StaffTables,
     CertificateTables,
-    AppointmentTables {}
+    AppointmentTables,
+    PartnerTables {}

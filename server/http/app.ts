@@ -31,6 +31,7 @@ import { createCitizenAuthModule } from '../modules/citizen-auth/module.js';
 import { createFacilitiesModule } from '../modules/facilities/module.js';
 import { facilityStaffRoutes } from '../modules/facilities/staff-routes.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
+import { createPartnersModule } from '../modules/partners/module.js';
 import { createStaffModule } from '../modules/staff/module.js';
 import { projectRoot } from '../paths.js';
 import { type Clock, systemClock } from '../platform/clock.js';
@@ -132,6 +133,12 @@ export async function buildApp({ config, database, logger, clock = systemClock }
             scheme: 'bearer',
             description:
               'A staff bearer token, or the staff session cookie with x-csrf-token (POST /api/v1/staff/auth/login)',
+          },
+          partnerToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'A 5-minute partner access token from POST /api/v1/partners/token',
           },
         },
       },
@@ -242,6 +249,19 @@ export async function buildApp({ config, database, logger, clock = systemClock }
       authenticate: staff.authenticate,
     }),
   );
+
+  const partners = createPartnersModule({
+    ...platform,
+    sms: createSms(config, app.log),
+    log: app.log,
+    staff,
+    citizenGuard: citizenAuth.guard,
+    beneficiaries: beneficiaries.service,
+    certificates: createCertificateModule(platform).service,
+    search: facilities.search,
+  });
+  for (const handler of partners.preHandlers) guards.set(handler, 'partnerToken');
+  for (const routes of partners.routes) await app.register(routes);
 
   await app.register(fastifyStatic, { root: webRoot, wildcard: false });
 
