@@ -24,6 +24,9 @@ export class OAuthProblem extends AppError {
 }
 
 const FAILURE_WINDOW_SECONDS = 15 * 60;
+/** Failures before the next attempt is refused (a limiter blocks once it is over its points). */
+const FAILURES_PER_CLIENT = 10;
+const FAILURES_PER_IP = 50;
 
 export interface TokenRequest {
   /** The Authorization header, if any (HTTP Basic per RFC 6749 §2.3.1). */
@@ -68,12 +71,12 @@ export function createTokenService({
 }) {
   const failuresPerClient = limits.limiter({
     name: 'partner-token-fail-client',
-    points: 10,
+    points: FAILURES_PER_CLIENT - 1,
     durationSeconds: FAILURE_WINDOW_SECONDS,
   });
   const failuresPerIp = limits.limiter({
     name: 'partner-token-fail-ip',
-    points: 50,
+    points: FAILURES_PER_IP - 1,
     durationSeconds: FAILURE_WINDOW_SECONDS,
   });
 
