@@ -106,11 +106,13 @@ export async function partnerToken(
   t: PartnerTestApp,
   client: PartnerClient,
   scope?: string,
+  from: { remoteAddress?: string; headers?: Record<string, string> } = {},
 ): Promise<string> {
   const response = await t.app.inject({
     method: 'POST',
     url: '/api/v1/partners/token',
-    headers: basic(client),
+    remoteAddress: from.remoteAddress ?? '127.0.0.1',
+    headers: { ...basic(client), ...from.headers },
     payload: { grant_type: 'client_credentials', ...(scope ? { scope } : {}) },
   });
   if (response.statusCode !== 200) throw new Error(`token: ${response.body}`);

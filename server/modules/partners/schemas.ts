@@ -115,7 +115,10 @@ export const consentRequestBody = z.strictObject({
   mobile,
   beneficiary_reference_id: beneficiaryRef,
   scope: z.enum(CONSENT_SCOPES, { error: `one of ${CONSENT_SCOPES.join(', ')}` }),
-  purpose: text(10, 120),
+  // The purpose goes into an SMS under Teeka's name: no links in it (phishing).
+  purpose: text(10, 120).refine((p) => !/:\/\/|www\.|\.(com|in|org|net|ly)\b/i.test(p), {
+    message: 'no links or web addresses',
+  }),
   valid_for_minutes: z.number().int().min(1).max(1440).default(60),
   uses: z.number().int().min(1).max(10).default(1),
 });

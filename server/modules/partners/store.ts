@@ -53,7 +53,15 @@ export function createPartnerStore() {
     credentials(tx: Db, clientId: string) {
       return tx
         .selectFrom('partner_clients')
-        .select(['client_id', 'name', 'secret_hash', 'secret_generation', 'status', 'scopes'])
+        .select([
+          'client_id',
+          'name',
+          'secret_hash',
+          'secret_generation',
+          'status',
+          'scopes',
+          'allow_list',
+        ])
         .where('client_id', '=', clientId)
         .executeTakeFirst();
     },

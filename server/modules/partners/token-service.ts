@@ -1,5 +1,6 @@
 import type { KeyRing } from '../../crypto/keys.js';
 import type { Db } from '../../db/index.js';
+import { addressList } from '../../http/address-list.js';
 import { AppError } from '../../http/errors.js';
 import type { Limits } from '../../platform/limits.js';
 import { withAudit } from '../audit/denied.js';
@@ -16,7 +17,7 @@ import type { PartnerStore } from './store.js';
 
 /** RFC 6749 §5.2 errors, as problem+json with `error` and `error_description` kept as members. */
 export class OAuthProblem extends AppError {
-  constructor(status: 400 | 401, error: string, description: string) {
+  constructor(status: 400 | 401 | 403, error: string, description: string) {
     super(status, `oauth-${error.replaceAll('_', '-')}`, description, {
       members: { error, error_description: description },
     });
@@ -159,6 +160,18 @@ export function createTokenService({
         throw refuse(
           new OAuthProblem(401, 'invalid_client', `This client is ${row.status}.`),
           `client-${row.status}`,
+          row.client_id,
+        );
+      }
+
+      if (!addressList(row.allow_list).check(context.clientIp)) {
+        throw refuse(
+          new OAuthProblem(
+            403,
+            'unauthorized_client',
+            'This address is not in the client’s allow-list.',
+          ),
+          'outside-allow-list',
           row.client_id,
         );
       }
