@@ -20,8 +20,6 @@ import type { ConsentRequest } from './schemas.js';
 import { CONSENT_WORDING, type ConsentScope } from './scopes.js';
 import type { PartnerStore } from './store.js';
 
-/** Consent SMS to one mobile per 15 minutes, from all partners together: no SMS bombing. */
-const CONSENT_SMS_PER_MOBILE = 3;
 const WINDOW_SECONDS = 15 * 60;
 /** Spent and expired consent requests are kept a day for investigation, then removed. */
 const REQUEST_RETENTION_MS = 24 * 3600 * 1000;
@@ -69,9 +67,11 @@ export function createConsentService({
   enumeration: EnumerationDetector;
   otpConfig: Config['otp'];
 }) {
+  // Consent SMS to one mobile from all partners together, as many as login OTPs but
+  // counted apart, so that partners can neither bomb a phone nor spend its login budget.
   const perMobile = limits.limiter({
     name: 'partner-consent-mobile',
-    points: CONSENT_SMS_PER_MOBILE,
+    points: otpConfig.perMobile,
     durationSeconds: WINDOW_SECONDS,
   });
   // The same rule as citizen login's: one SMS budget for the whole deployment.
