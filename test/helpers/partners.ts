@@ -121,7 +121,15 @@ export async function partnerToken(
 
 let voterIds = 0;
 /** A person registered by a citizen login under `mobile`; returns the reference id and token. */
-export async function registeredPerson(t: PartnerTestApp, mobile: string, name = 'Asha Devi') {
+export async function registeredPerson(
+  t: PartnerTestApp,
+  mobile: string,
+  name = 'Asha Devi',
+  photoId: { type: number; number: string } = {
+    type: 12,
+    number: `TKP${String(1_000_000 + voterIds++)}`,
+  },
+) {
   const token = await login(t.app, t.outbox, mobile);
   const response = await t.app.inject({
     method: 'POST',
@@ -131,8 +139,8 @@ export async function registeredPerson(t: PartnerTestApp, mobile: string, name =
       name,
       birth_year: '1980',
       gender_id: 2,
-      photo_id_type: 12,
-      photo_id_number: `TKP${String(1_000_000 + voterIds++)}`,
+      photo_id_type: photoId.type,
+      photo_id_number: photoId.number,
       comorbidity_ind: 'N',
       consent_version: 'V1',
     },

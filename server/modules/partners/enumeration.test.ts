@@ -7,8 +7,8 @@ import {
   type PartnerTestApp,
   partnerTestApp,
   partnerToken,
-  registeredPerson,
   registerClient,
+  registeredPerson,
 } from '../../../test/helpers/partners.js';
 import type { Session } from '../../../test/helpers/staff.js';
 import { expectProblem } from '../../../test/security/problem.js';
