@@ -9,8 +9,9 @@
  *
  * The server runs in this process (the bench sets up clients, people, certificates and
  * consents through the real app and services), and so does autocannon: they share one event
- * loop, so the figures are lower bounds. Two runs: the guard alone (availability:read, a
- * cached public answer), then consented KYC-VS reads. Prints Markdown table rows.
+ * loop, so the figures are lower bounds. Three runs: the public search without any guard
+ * (the baseline), the same answer behind the partner guard (availability:read), then
+ * consented KYC-VS reads. Prints Markdown table rows.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -72,6 +73,7 @@ async function main() {
     TEEKA_OTP_PER_IP: '100000',
     TEEKA_OTP_PER_MOBILE: '100',
     TEEKA_IP_RATE_LIMIT: '1000000',
+    TEEKA_SEARCH_RATE_LIMIT: '10000000',
     ...(process.env.REDIS_URL
       ? {
           REDIS_URL: process.env.REDIS_URL,
@@ -215,6 +217,14 @@ async function main() {
       ? `PostgreSQL${process.env.REDIS_URL ? ' + Redis' : ''}`
       : 'PGlite';
     const rows: string[] = [];
+    const publicSearch = await autocannon({
+      url: `${base}/api/v2/appointment/sessions/public/findByDistrict?district_id=294&date=02-03-2026`,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+    });
+    rows.push(
+      `| ${engine} | public findByDistrict (no guard, baseline) | ${Math.round(publicSearch.requests.average)} | ${publicSearch.latency.p99} | ${publicSearch.non2xx} |`,
+    );
     const availability = await autocannon({
       url: `${base}/api/v1/partners/availability/findByDistrict?district_id=294&date=02-03-2026`,
       connections: CONNECTIONS,

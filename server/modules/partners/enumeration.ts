@@ -43,12 +43,24 @@ export function createEnumerationDetector({
   limit: number;
   windowSeconds: number;
 }) {
+  // The count only looks inside the window, so old rows are removed for space alone: at
+  // most once a minute per client on this node, not on every call.
+  const prunedAt = new Map<string, number>();
+  const pruneDue = (clientId: string, now: Date) => {
+    const last = prunedAt.get(clientId) ?? 0;
+    if (now.getTime() - last < 60_000) return false;
+    if (prunedAt.size > 10_000) prunedAt.clear();
+    prunedAt.set(clientId, now.getTime());
+    return true;
+  };
+
   return {
     async track(caller: PartnerCaller, subjects: Subject[], context: RequestContext) {
       const now = clock.now();
       const since = new Date(now.getTime() - windowSeconds * 1000);
+      const prune = pruneDue(caller.clientId, now);
       const tripped = await db.transaction().execute(async (tx) => {
-        await store.forgetSubjectsBefore(tx, caller.clientId, since);
+        if (prune) await store.forgetSubjectsBefore(tx, caller.clientId, since);
         await store.touchSubjects(
           tx,
           caller.clientId,

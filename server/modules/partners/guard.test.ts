@@ -47,10 +47,13 @@ describe('the partner guard, without a trusted proxy', () => {
     const response = await call(await partnerToken(t, client));
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json()).toEqual({ sessions: [] });
+    expect(response.headers['www-authenticate']).toBeUndefined();
   });
 
   it('refuses a missing, forged or alg-none token (401)', async () => {
-    expectProblem(await call(undefined), 401, 'token-missing');
+    const missing = await call(undefined);
+    expectProblem(missing, 401, 'token-missing');
+    expect(missing.headers['www-authenticate']).toMatch(/^Bearer realm="teeka-partner"/);
     const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
     const claims = {

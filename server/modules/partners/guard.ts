@@ -99,13 +99,17 @@ export function createPartnerGuard({
 
       const header = request.headers.authorization;
       const anonymous: AuditActor = { type: 'anonymous' };
-      void reply.header('www-authenticate', `Bearer realm="teeka-partner", scope="${scope}"`);
+      // RFC 6750 §3: a 401 says which scheme and scope would do.
+      const challenge = () =>
+        void reply.header('www-authenticate', `Bearer realm="teeka-partner", scope="${scope}"`);
       if (header === undefined) {
+        challenge();
         throw new Unauthorized('A partner access token is required.', 'token-missing');
       }
       const token = BEARER.exec(header)?.[1];
       const claims = token ? await tokens.verify(token) : 'invalid';
       if (claims === 'expired' || claims === 'invalid') {
+        challenge();
         throw refuse(
           new Unauthorized(
             claims === 'expired'
@@ -126,6 +130,7 @@ export function createPartnerGuard({
         ? partnerActor({ clientId: client.client_id, name: client.name })
         : { type: 'partner', id: claims.clientId };
       if (!client || client.secret_generation !== claims.generation) {
+        challenge();
         throw refuse(
           new Unauthorized('The partner access token is not valid.', 'token-invalid'),
           'token-superseded',

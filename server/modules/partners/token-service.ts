@@ -187,8 +187,9 @@ export function createTokenService({
             new OAuthProblem(
               400,
               'invalid_scope',
+              // The asked text is not echoed: it is the caller's input, whatever it holds.
               unknown.length > 0
-                ? `Unknown scope: ${unknown.join(' ').slice(0, 100)}.`
+                ? 'A scope asked for does not exist.'
                 : 'A scope asked for is not granted to this client.',
             ),
             'scope',
