@@ -121,6 +121,10 @@ const schema = z.object({
     // eslint-disable-next-line security/detect-unsafe-regex
     .regex(/^[a-z0-9.-]{1,200}(:[0-9]{1,5})?$/, { error: 'a host name, optionally with :port' })
     .default('localhost'),
+  TEEKA_PARTNER_ENUMERATION_LIMIT: int(1, 1_000_000, 'a number of persons').default(50),
+  TEEKA_PARTNER_ENUMERATION_WINDOW_SECONDS: int(60, 7 * 86_400, 'a number of seconds').default(
+    3600,
+  ),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -168,6 +172,8 @@ export interface Config {
   /** The public host of this deployment: certificates are issued by did:web:<host>. */
   issuerHost: string;
   edge: EdgeConfig;
+  /** A partner client asking about more distinct persons than this per window is suspended. */
+  partnerEnumeration: { limit: number; windowSeconds: number };
 }
 
 /** The edge protections (server/http/edge/): firewall, per-IP limit, load shedding, slow clients. */
@@ -324,5 +330,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnections: raw.TEEKA_MAX_CONNECTIONS,
     },
     issuerHost: raw.TEEKA_ISSUER_HOST,
+    partnerEnumeration: {
+      limit: raw.TEEKA_PARTNER_ENUMERATION_LIMIT,
+      windowSeconds: raw.TEEKA_PARTNER_ENUMERATION_WINDOW_SECONDS,
+    },
   };
 }

@@ -6,6 +6,7 @@ import type { CitizenAuthTables } from '../modules/citizen-auth/tables.js';
 import type { EventTables } from '../modules/events/tables.js';
 import type { FacilityTables } from '../modules/facilities/tables.js';
 import type { MasterDataTables } from '../modules/masterdata/tables.js';
+import type { PartnerTables } from '../modules/partners/tables.js';
 import type { StaffTables } from '../modules/staff/tables.js';
 import type { VaccinationTables } from '../modules/vaccinations/tables.js';
 
@@ -21,4 +22,5 @@ export interface Database
     CertificateTables,
     AppointmentTables,
     EventTables,
-    VaccinationTables {}
+    VaccinationTables,
+    PartnerTables {}

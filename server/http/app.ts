@@ -33,6 +33,7 @@ import { createFacilitiesModule } from '../modules/facilities/module.js';
 import { facilityStaffRoutes } from '../modules/facilities/staff-routes.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { smsConsumer } from '../modules/notifications/sms.js';
+import { createPartnersModule } from '../modules/partners/module.js';
 import { createStaffModule } from '../modules/staff/module.js';
 import { createVaccinationModule } from '../modules/vaccinations/module.js';
 import { projectRoot } from '../paths.js';
@@ -145,6 +146,12 @@ export async function buildApp({ config, database, logger, clock = systemClock }
             scheme: 'bearer',
             description:
               'A staff bearer token, or the staff session cookie with x-csrf-token (POST /api/v1/staff/auth/login)',
+          },
+          partnerToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'A 5-minute partner access token from POST /api/v1/partners/token',
           },
         },
       },
@@ -269,6 +276,19 @@ export async function buildApp({ config, database, logger, clock = systemClock }
       authenticate: staff.authenticate,
     }),
   );
+
+  const partners = createPartnersModule({
+    ...platform,
+    sms,
+    log: app.log,
+    staff,
+    citizenGuard: citizenAuth.guard,
+    beneficiaries: beneficiaries.service,
+    certificates: certificates.service,
+    search: facilities.search,
+  });
+  for (const handler of partners.preHandlers) guards.set(handler, 'partnerToken');
+  for (const routes of partners.routes) await app.register(routes);
 
   await app.register(fastifyStatic, { root: webRoot, wildcard: false });
 

@@ -11,6 +11,8 @@ export class AppError extends Error {
     readonly extra: {
       retryAfterSeconds?: number;
       errors?: { path: string; message: string }[];
+      /** Extension members of the problem (e.g. OAuth's `error`, `error_description`). */
+      members?: Record<string, string>;
     } = {},
   ) {
     super(message);

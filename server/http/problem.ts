@@ -47,8 +47,10 @@ export function sendProblem(
   code: string,
   detail: string,
   extra: Pick<Problem, 'errors'> = {},
+  members: Record<string, string> = {},
 ) {
   const problem: Problem = {
+    ...members,
     type: `urn:teeka:problem:${code}`,
     title: STATUS_CODES[status] ?? 'Error',
     status,
@@ -143,6 +145,7 @@ export function registerProblemHandling(app: FastifyInstance) {
       problem.code,
       problem.detail,
       problem.errors ? { errors: problem.errors } : {},
+      error instanceof AppError ? error.extra.members : undefined,
     );
   });
 

@@ -15,6 +15,8 @@ export interface Operation {
   pathParams: { name: string; schema: SchemaObject }[];
   queryParams: { name: string; schema: SchemaObject }[];
   jsonBody: SchemaObject | undefined;
+  /** The media types the request body may have (the token endpoint also takes a form). */
+  consumes: string[];
   secured: boolean;
 }
 
@@ -55,6 +57,7 @@ export async function operations(app: App): Promise<Operation[]> {
         pathParams: pick('path'),
         queryParams: pick('query'),
         jsonBody: op.requestBody?.content?.['application/json']?.schema,
+        consumes: Object.keys(op.requestBody?.content ?? {}),
         secured: (op.security ?? doc.security ?? []).length > 0,
       });
     }

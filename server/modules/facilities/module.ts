@@ -41,7 +41,7 @@ export function createFacilitiesModule({
     points: config.searchRateLimit,
     durationSeconds: config.searchRateWindowSeconds,
   });
-  return { service, cache, routes: facilitiesRoutes({ search, limiter, clock }) };
+  return { service, cache, search, routes: facilitiesRoutes({ search, limiter, clock }) };
 }
 
 export type FacilitiesModule = ReturnType<typeof createFacilitiesModule>;

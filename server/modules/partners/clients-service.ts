@@ -1,0 +1,204 @@
+import type { KeyRing } from '../../crypto/keys.js';
+import type { Db } from '../../db/index.js';
+import { Conflict, NotFound } from '../../http/errors.js';
+import type { Clock } from '../../platform/clock.js';
+import type { AuditActor, AuditService, RequestContext } from '../audit/service.js';
+import { canonicalCidr } from './cidr.js';
+import { newClientId, newClientSecret, secretHash } from './credentials.js';
+import type { NewClient } from './schemas.js';
+import type { PartnerStore } from './store.js';
+import type { ClientStatus } from './tables.js';
+
+type ClientRow = NonNullable<Awaited<ReturnType<PartnerStore['client']>>>;
+
+export function clientView(row: ClientRow) {
+  return {
+    client_id: row.client_id,
+    name: row.name,
+    purpose: row.purpose,
+    contact: row.contact,
+    scopes: row.scopes,
+    allow_list: row.allow_list,
+    per_minute: row.per_minute,
+    per_day: row.per_day,
+    status: row.status,
+    status_reason: row.status_reason,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+const unknownClient = () => new NotFound('There is no such partner client.', 'partner-not-found');
+
+/**
+ * Registering and managing partner clients (the staff side). Callers check roles and the
+ * step-up first; every change is audited in its own transaction with the staff actor.
+ */
+export function createClientService({
+  store,
+  audit,
+  keys,
+  clock,
+}: {
+  store: PartnerStore;
+  audit: AuditService;
+  keys: KeyRing;
+  clock: Clock;
+}) {
+  const record = (
+    tx: Db,
+    actor: AuditActor,
+    action: string,
+    clientId: string,
+    context: RequestContext,
+    details: Record<string, string | number | boolean | null> = {},
+  ) =>
+    audit.record(
+      tx,
+      {
+        actor,
+        action,
+        subject: { type: 'partner-client', id: clientId },
+        outcome: 'allowed',
+        details,
+      },
+      context,
+    );
+
+  async function get(tx: Db, clientId: string) {
+    const row = await store.client(tx, clientId);
+    if (!row) throw unknownClient();
+    return row;
+  }
+
+  async function move(
+    tx: Db,
+    actor: AuditActor,
+    clientId: string,
+    change: { from: ClientStatus[]; to: ClientStatus; action: string; reason: string | null },
+    context: RequestContext,
+  ) {
+    const now = clock.now();
+    const moved = await store.setStatus(tx, clientId, change.from, change.to, change.reason, now);
+    if (!moved) {
+      const row = await get(tx, clientId);
+      throw new Conflict(
+        `This client is ${row.status}; it cannot be moved to ${change.to}.`,
+        'partner-status-conflict',
+      );
+    }
+    if (change.to === 'active') {
+      // The enumeration count starts again, or the next call would suspend it at once.
+      await store.forgetAllSubjects(tx, clientId);
+      await store.resolveAlerts(tx, clientId, actor.id ?? 'unknown', now);
+    }
+    await record(tx, actor, change.action, clientId, context, {
+      status: change.to,
+      reason: change.reason,
+    });
+    return clientView(await get(tx, clientId));
+  }
+
+  return {
+    async create(tx: Db, actor: AuditActor, input: NewClient, context: RequestContext) {
+      if (await store.nameTaken(tx, input.name)) {
+        throw new Conflict('A partner client with this name exists.', 'partner-name-taken');
+      }
+      const now = clock.now();
+      const clientId = newClientId();
+      const secret = newClientSecret();
+      await store.insertClient(tx, {
+        client_id: clientId,
+        name: input.name,
+        purpose: input.purpose,
+        contact: input.contact,
+        scopes: JSON.stringify(input.scopes),
+        allow_list: JSON.stringify([...new Set(input.allow_list.map(canonicalCidr))]),
+        per_minute: input.per_minute,
+        per_day: input.per_day,
+        secret_hash: secretHash(keys, clientId, secret),
+        status_reason: null,
+        created_by: actor.id ?? 'unknown',
+        created_at: now,
+        updated_at: now,
+      });
+      await record(tx, actor, 'partner.client.create', clientId, context, {
+        scopes: input.scopes.join(' '),
+        allow_list_entries: input.allow_list.length,
+        per_minute: input.per_minute,
+        per_day: input.per_day,
+      });
+      return { ...clientView(await get(tx, clientId)), client_secret: secret };
+    },
+
+    async list(tx: Db) {
+      return { clients: (await store.clients(tx)).map(clientView) };
+    },
+
+    get: async (tx: Db, clientId: string) => clientView(await get(tx, clientId)),
+
+    /** A new secret, shown once; the old one and every token issued under it stop at once. */
+    async rotate(tx: Db, actor: AuditActor, clientId: string, context: RequestContext) {
+      const row = await get(tx, clientId);
+      if (row.status === 'revoked') {
+        throw new Conflict('A revoked client gets no new secret.', 'partner-status-conflict');
+      }
+      const secret = newClientSecret();
+      const rotated = await store.replaceSecret(
+        tx,
+        clientId,
+        secretHash(keys, clientId, secret),
+        clock.now(),
+      );
+      await record(tx, actor, 'partner.client.rotate-secret', clientId, context, {
+        generation: rotated?.secret_generation ?? null,
+      });
+      return { ...clientView(await get(tx, clientId)), client_secret: secret };
+    },
+
+    revoke: (tx: Db, actor: AuditActor, clientId: string, reason: string, ctx: RequestContext) =>
+      move(
+        tx,
+        actor,
+        clientId,
+        { from: ['active', 'suspended'], to: 'revoked', action: 'partner.client.revoke', reason },
+        ctx,
+      ),
+
+    /** Ends a suspension (the enumeration stop, or one an admin made). A revocation is final. */
+    reinstate: (tx: Db, actor: AuditActor, clientId: string, reason: string, ctx: RequestContext) =>
+      move(
+        tx,
+        actor,
+        clientId,
+        { from: ['suspended'], to: 'active', action: 'partner.client.reinstate', reason },
+        ctx,
+      ),
+
+    suspend: (tx: Db, actor: AuditActor, clientId: string, reason: string, ctx: RequestContext) =>
+      move(
+        tx,
+        actor,
+        clientId,
+        { from: ['active'], to: 'suspended', action: 'partner.client.suspend', reason },
+        ctx,
+      ),
+
+    async alerts(tx: Db) {
+      const rows = await store.alerts(tx);
+      return {
+        alerts: rows.map((row) => ({
+          alert_id: row.alert_id,
+          client_id: row.client_id,
+          client_name: row.client_name,
+          kind: row.kind,
+          details: row.details,
+          raised_at: row.raised_at.toISOString(),
+          resolved_at: row.resolved_at ? row.resolved_at.toISOString() : null,
+        })),
+      };
+    },
+  };
+}
+
+export type ClientService = ReturnType<typeof createClientService>;

@@ -1,0 +1,107 @@
+import type { FastifyBaseLogger } from 'fastify';
+
+import type { Platform } from '../../platform/platform.js';
+import type { Sms } from '../../platform/sms.js';
+import { createAuditModule } from '../audit/module.js';
+import type { BeneficiaryService } from '../beneficiaries/service.js';
+import type { CertificateService } from '../certificates/service.js';
+import type { CitizenGuard } from '../citizen-auth/guard.js';
+import type { SearchService } from '../facilities/search.js';
+import type { StaffModule } from '../staff/module.js';
+import { partnerAdminRoutes } from './admin-routes.js';
+import { createCitizenConsents } from './citizen-consents.js';
+import { citizenConsentRoutes } from './citizen-routes.js';
+import { createClientService } from './clients-service.js';
+import { createConsentService } from './consent-service.js';
+import { createPartnerTokens } from './credentials.js';
+import { createEnumerationDetector } from './enumeration.js';
+import { createPartnerGuard } from './guard.js';
+import { partnerRoutes } from './partner-routes.js';
+import { createReadService } from './reads-service.js';
+import { createPartnerStore } from './store.js';
+import { createTokenService } from './token-service.js';
+
+/**
+ * Partner clients, their tokens, consent and consented reads, quotas and the enumeration
+ * stop. `guard(scope)` is the one partner authentication; `preHandlers` lists every guard
+ * the routes use, so that the app moves them before body parsing and documents them.
+ */
+export function createPartnersModule({
+  db,
+  limits,
+  clock,
+  config,
+  keys,
+  sms,
+  log,
+  staff,
+  citizenGuard,
+  beneficiaries,
+  certificates,
+  search,
+}: Pick<Platform, 'db' | 'limits' | 'clock' | 'config' | 'keys'> & {
+  sms: Sms;
+  log: FastifyBaseLogger;
+  staff: Pick<StaffModule, 'authenticate' | 'access' | 'requireStepUp'>;
+  citizenGuard: CitizenGuard;
+  beneficiaries: BeneficiaryService;
+  certificates: Pick<CertificateService, 'getCertificateForBeneficiary' | 'verify'>;
+  search: Pick<SearchService, 'findByDistrict'>;
+}) {
+  const store = createPartnerStore();
+  const audit = createAuditModule().service;
+  const tokens = createPartnerTokens({ keys, clock });
+  const partnerGuard = createPartnerGuard({ db, store, tokens, limits });
+  const enumeration = createEnumerationDetector({
+    db,
+    store,
+    audit,
+    keys,
+    clock,
+    log,
+    limit: config.partnerEnumeration.limit,
+    windowSeconds: config.partnerEnumeration.windowSeconds,
+  });
+  const clients = createClientService({ store, audit, keys, clock });
+  const consents = createConsentService({
+    store,
+    audit,
+    keys,
+    clock,
+    limits,
+    sms,
+    beneficiaries,
+    enumeration,
+    otpConfig: config.otp,
+  });
+  const reads = createReadService({ store, audit, clock, certificates, enumeration });
+  const citizenConsents = createCitizenConsents({ store, audit, clock });
+  const routes = [
+    partnerRoutes({
+      db,
+      guard: partnerGuard.guard,
+      tokens: createTokenService({ store, audit, keys, limits, tokens }),
+      consents,
+      reads,
+      certificates,
+      search,
+    }),
+    partnerAdminRoutes({
+      db,
+      clients,
+      access: staff.access,
+      authenticate: staff.authenticate,
+      requireStepUp: staff.requireStepUp,
+    }),
+    citizenConsentRoutes({ db, consents: citizenConsents, guard: citizenGuard }),
+  ];
+  return {
+    /** The partner guard: `preHandler: partners.guard('certificate:verify')`. */
+    guard: partnerGuard.guard,
+    preHandlers: partnerGuard.made(),
+    clients,
+    routes,
+  };
+}
+
+export type PartnersModule = ReturnType<typeof createPartnersModule>;
