@@ -4,6 +4,7 @@ import type { BeneficiaryTables } from '../modules/beneficiaries/tables.js';
 import type { CertificateTables } from '../modules/certificates/tables.js';
 import type { CitizenAuthTables } from '../modules/citizen-auth/tables.js';
 import type { FacilityTables } from '../modules/facilities/tables.js';
+import type { KillSwitchTables } from '../modules/kill-switch/tables.js';
 import type { MasterDataTables } from '../modules/masterdata/tables.js';
 import type { StaffTables } from '../modules/staff/tables.js';
 
@@ -17,4 +18,5 @@ export interface Database
     BeneficiaryTables,
     StaffTables,
     CertificateTables,
-    AppointmentTables {}
+    AppointmentTables,
+    KillSwitchTables {}

@@ -30,6 +30,7 @@ import { createCertificateModule } from '../modules/certificates/module.js';
 import { createCitizenAuthModule } from '../modules/citizen-auth/module.js';
 import { createFacilitiesModule } from '../modules/facilities/module.js';
 import { facilityStaffRoutes } from '../modules/facilities/staff-routes.js';
+import { createKillSwitchModule } from '../modules/kill-switch/module.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { createStaffModule } from '../modules/staff/module.js';
 import { projectRoot } from '../paths.js';
@@ -192,6 +193,14 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     route.preHandler = handlers.filter((handler) => handler !== guard);
     route.onRequest = [...[route.onRequest].flat().filter((h) => h !== undefined), guard];
   });
+  // Before any route: the kill switch classifies each one and checks it ahead of its guard.
+  const killSwitch = createKillSwitchModule({
+    ...platform,
+    postgres: database.engine === 'postgres',
+    log: app.log,
+  });
+  killSwitch.install(app, { staff: staff.authenticate, citizen: citizenAuth.guard.preHandler });
+  app.decorate('killSwitch', killSwitch);
 
   await app.register(createMasterDataModule(platform).routes);
   const facilities = createFacilitiesModule(platform);
@@ -240,6 +249,14 @@ export async function buildApp({ config, database, logger, clock = systemClock }
       cache: facilities.cache,
       access: staff.access,
       authenticate: staff.authenticate,
+    }),
+  );
+
+  await app.register(
+    killSwitch.routes({
+      access: staff.access,
+      authenticate: staff.authenticate,
+      requireStepUp: staff.requireStepUp,
     }),
   );
 

@@ -8,6 +8,7 @@ import * as m0020 from './0020_citizens.js';
 import * as m0030 from './0030_staff.js';
 import * as m0040 from './0040_appointments.js';
 import * as m0070 from './0070_certificates.js';
+import * as m0095 from './0095_kill_switch.js';
 
 /** Applied in key order; a migration, once released, is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0030_staff': m0030,
   '0040_appointments': m0040,
   '0070_certificates': m0070,
+  '0095_kill_switch': m0095,
 };
