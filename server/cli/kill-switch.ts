@@ -86,7 +86,7 @@ async function change(killSwitch: 'on' | 'off', options: TargetOptions): Promise
   const database = await openDatabase(config);
   if (!database) return;
   const redis = config.redisUrl ? connectRedis(config.redisUrl, { offlineQueue: true }) : undefined;
-  let announced = true;
+  const redisOutcome = { announced: true };
   try {
     await migrateToLatest(database.db);
     const service = createKillSwitchService({
@@ -95,7 +95,9 @@ async function change(killSwitch: 'on' | 'off', options: TargetOptions): Promise
       now: () => new Date(),
       announce: async (version) => {
         if (!redis) return;
-        await announceVersion(redis, config.redisPrefix, version).catch(() => (announced = false));
+        await announceVersion(redis, config.redisPrefix, version).catch(
+          () => (redisOutcome.announced = false),
+        );
       },
     });
     const { changed, status } = await service.change(database.db, parsed.data, SYSTEM);
@@ -105,7 +107,7 @@ async function change(killSwitch: 'on' | 'off', options: TargetOptions): Promise
         ? `${target} is ${effect} (version ${status.version}); running nodes follow within 1 second.`
         : `${target} was ${effect} already; nothing changed.`,
     );
-    if (!announced) {
+    if (!redisOutcome.announced) {
       console.error(
         'Redis did not take the announcement: nodes see the change through the database within 5 seconds.',
       );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import type { SwitchedOff } from './board.js';
-import { PARTNER_SCOPES, parseTarget, SURFACES } from './targets.js';
+import { parseTarget, PARTNER_SCOPES, SURFACES } from './targets.js';
 
 export const targetSchema = z
   .string()

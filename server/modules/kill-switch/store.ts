@@ -17,7 +17,7 @@ export function createKillSwitchStore() {
         .select('version')
         .where('id', '=', 1)
         .executeTakeFirstOrThrow();
-      return Number(row.version);
+      return row.version;
     },
 
     /** Every switched-off target, oldest first. */
@@ -59,7 +59,7 @@ export function createKillSwitchStore() {
         .where('id', '=', 1)
         .returning('version')
         .executeTakeFirstOrThrow();
-      return Number(row.version);
+      return row.version;
     },
   };
 }

@@ -164,9 +164,9 @@ export function createSync({
     async close(): Promise<void> {
       stopped = true;
       clearTimeout(timer);
-      await Promise.all(
-        [subscriber, redis].map((client) => client?.quit().catch(() => client.disconnect())),
-      );
+      for (const client of [subscriber, redis]) {
+        if (client) await client.quit().catch(() => client.disconnect());
+      }
     },
   };
 }
