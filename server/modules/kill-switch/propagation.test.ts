@@ -128,3 +128,34 @@ describe.runIf(engine === 'postgres')('kill switch across nodes on PostgreSQL', 
     },
   );
 });
+
+describe.runIf(engine === 'postgres')('kill switch under concurrent changes (PostgreSQL)', () => {
+  it('one of many concurrent switches of a target changes it; the version counts the changes; every attempt is audited', async () => {
+    const { a, b, db } = await nodes(false);
+    const targets = ['public', 'citizen', 'all-partners'] as const;
+    const attempts = targets.flatMap((kind) => [a, b, a, b].map((node) => ({ node, kind })));
+    const results = await Promise.all(
+      attempts.map(({ node, kind }) =>
+        node.killSwitch.service.change(
+          db,
+          { target: { kind }, killSwitch: 'on', reason: 'race drill' },
+          system,
+        ),
+      ),
+    );
+    for (const kind of targets) {
+      const changed = results.filter((result, i) => attempts[i]?.kind === kind && result.changed);
+      expect(changed, kind).toHaveLength(1);
+    }
+    const status = await a.killSwitch.service.status(db);
+    expect(status.version).toBe(targets.length);
+    expect(status.switchedOff.map((off) => off.name).sort()).toEqual([...targets].sort());
+    const audited = await db
+      .selectFrom('audit_log')
+      .select('details')
+      .where('action', '=', 'kill-switch.engage')
+      .execute();
+    expect(audited).toHaveLength(attempts.length);
+    expect(audited.filter((row) => row.details.changed === true)).toHaveLength(targets.length);
+  });
+});

@@ -75,8 +75,9 @@ export function createSync({
 }) {
   const mode: SyncMode = redisUrl ? 'redis' : postgres ? 'database-poll' : 'in-process';
   const { version: versionKey, channel } = keys(prefix);
-  // Fails fast while Redis is down: the database poll takes over, and a change is never held up.
-  const redis = redisUrl ? connectRedis(redisUrl, { offlineQueue: false }) : undefined;
+  // Connected in start(). Fails fast while Redis is down: the database poll takes over, and
+  // a change is never held up.
+  let redis: Redis | undefined;
   let subscriber: Redis | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -85,7 +86,8 @@ export function createSync({
   let failing = false;
 
   const reportFailure = (error: unknown) => {
-    // One line per outage, not one per tick.
+    // One line per outage, not one per tick; none while shutting down.
+    if (stopped) return;
     if (!failing) log.warn({ err: error }, 'kill switch: cannot check for changes; retrying');
     failing = true;
   };
@@ -116,14 +118,15 @@ export function createSync({
     if (stopped) return;
     timer = setTimeout(
       () => {
-        tick().then(
-          () => (failing = false),
-          (error: unknown) => reportFailure(error),
-        );
-        // The next tick is scheduled at once: a slow check never stacks, since refresh is single-flight.
-        schedule();
+        // The next check is timed from the end of this one: a slow database never piles them up.
+        void tick()
+          .then(
+            () => (failing = false),
+            (error: unknown) => reportFailure(error),
+          )
+          .finally(schedule);
       },
-      redis ? REDIS_CHECK_MS : DATABASE_CHECK_MS,
+      mode === 'redis' ? REDIS_CHECK_MS : DATABASE_CHECK_MS,
     );
     timer.unref();
   }
@@ -136,6 +139,7 @@ export function createSync({
       lastDatabaseCheck = Date.now();
       if (mode === 'in-process') return;
       if (redisUrl) {
+        redis = connectRedis(redisUrl, { offlineQueue: false });
         const listener = connectRedis(redisUrl, { offlineQueue: false });
         subscriber = listener;
         const refresh = () => board.refresh().catch(reportFailure);
