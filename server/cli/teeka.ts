@@ -10,6 +10,7 @@ import { createFacilityStore } from '../modules/facilities/store.js';
 import { registerAuditCommands } from './audit.js';
 import { registerFacilityCommands } from './facilities.js';
 import { registerKeyCommands } from './keys.js';
+import { registerKillSwitchCommands } from './kill-switch.js';
 import { registerStaffCommands } from './staff.js';
 
 /** The `teeka` command: operations on a Teeka deployment, configured by the same environment as the server. */
@@ -74,6 +75,7 @@ export function buildCli(): Command {
   registerStaffCommands(program);
   registerAuditCommands(program);
   registerKeyCommands(program);
+  registerKillSwitchCommands(program);
 
   return program;
 }

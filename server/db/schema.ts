@@ -5,6 +5,7 @@ import type { CertificateTables } from '../modules/certificates/tables.js';
 import type { CitizenAuthTables } from '../modules/citizen-auth/tables.js';
 import type { EventTables } from '../modules/events/tables.js';
 import type { FacilityTables } from '../modules/facilities/tables.js';
+import type { KillSwitchTables } from '../modules/kill-switch/tables.js';
 import type { MasterDataTables } from '../modules/masterdata/tables.js';
 import type { PartnerTables } from '../modules/partners/tables.js';
 import type { StaffTables } from '../modules/staff/tables.js';
@@ -23,4 +24,5 @@ export interface Database
     AppointmentTables,
     EventTables,
     VaccinationTables,
-    PartnerTables {}
+    PartnerTables,
+    KillSwitchTables {}

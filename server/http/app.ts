@@ -31,6 +31,7 @@ import { createCitizenAuthModule } from '../modules/citizen-auth/module.js';
 import { createEventBus } from '../modules/events/module.js';
 import { createFacilitiesModule } from '../modules/facilities/module.js';
 import { facilityStaffRoutes } from '../modules/facilities/staff-routes.js';
+import { createKillSwitchModule } from '../modules/kill-switch/module.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { smsConsumer } from '../modules/notifications/sms.js';
 import { createPartnersModule } from '../modules/partners/module.js';
@@ -212,6 +213,14 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     route.preHandler = handlers.filter((handler) => handler !== guard);
     route.onRequest = [...[route.onRequest].flat().filter((h) => h !== undefined), guard];
   });
+  // Before any route: the kill switch classifies each one and checks it ahead of its guard.
+  const killSwitch = createKillSwitchModule({
+    ...platform,
+    postgres: database.engine === 'postgres',
+    log: app.log,
+  });
+  killSwitch.install(app, { staff: staff.authenticate, citizen: citizenAuth.guard.preHandler });
+  app.decorate('killSwitch', killSwitch);
 
   await app.register(createMasterDataModule(platform).routes);
   const facilities = createFacilitiesModule(platform);
@@ -289,6 +298,13 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   });
   for (const handler of partners.preHandlers) guards.set(handler, 'partnerToken');
   for (const routes of partners.routes) await app.register(routes);
+  await app.register(
+    killSwitch.routes({
+      access: staff.access,
+      authenticate: staff.authenticate,
+      requireStepUp: staff.requireStepUp,
+    }),
+  );
 
   await app.register(fastifyStatic, { root: webRoot, wildcard: false });
 

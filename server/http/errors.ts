@@ -11,8 +11,10 @@ export class AppError extends Error {
     readonly extra: {
       retryAfterSeconds?: number;
       errors?: { path: string; message: string }[];
-      /** Extension members of the problem (e.g. OAuth's `error`, `error_description`). */
+      /** Extension members of the problem (RFC 9457 §3.2): stable, non-identifying facts. */
       members?: Record<string, string>;
+      /** A refusal the operators chose (a switched-off API): logged as a refusal, not a failure. */
+      expected?: boolean;
     } = {},
   ) {
     super(message);

@@ -46,10 +46,11 @@ export function sendProblem(
   status: number,
   code: string,
   detail: string,
-  extra: Pick<Problem, 'errors'> = {},
-  members: Record<string, string> = {},
+  extra: Pick<Problem, 'errors'> & { members?: Record<string, string> } = {},
 ) {
+  const { members, ...rest } = extra;
   const problem: Problem = {
+    // First, so that an extension member never overrides a standard one.
     ...members,
     type: `urn:teeka:problem:${code}`,
     title: STATUS_CODES[status] ?? 'Error',
@@ -57,7 +58,7 @@ export function sendProblem(
     detail,
     code,
     requestId: request.id,
-    ...extra,
+    ...rest,
   };
   problemCodes.set(reply, code);
   return reply
@@ -71,6 +72,7 @@ function toProblem(error: FastifyError | Error): {
   code: string;
   detail: string;
   errors?: Problem['errors'];
+  members?: Record<string, string>;
 } {
   if (error instanceof AppError) {
     return {
@@ -78,6 +80,7 @@ function toProblem(error: FastifyError | Error): {
       code: error.code,
       detail: error.message,
       ...(error.extra.errors ? { errors: error.extra.errors } : {}),
+      ...(error.extra.members ? { members: error.extra.members } : {}),
     };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
@@ -127,7 +130,7 @@ export function registerProblemHandling(app: FastifyInstance) {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblem(error);
-    if (problem.status >= 500) {
+    if (problem.status >= 500 && !(error instanceof AppError && error.extra.expected)) {
       request.log.error({ err: error }, 'request failed');
     } else {
       request.log.info({ problem: problem.code, status: problem.status }, 'request refused');
@@ -138,15 +141,10 @@ export function registerProblemHandling(app: FastifyInstance) {
         String(Math.max(1, Math.ceil(error.extra.retryAfterSeconds))),
       );
     }
-    return sendProblem(
-      request,
-      reply,
-      problem.status,
-      problem.code,
-      problem.detail,
-      problem.errors ? { errors: problem.errors } : {},
-      error instanceof AppError ? error.extra.members : undefined,
-    );
+    return sendProblem(request, reply, problem.status, problem.code, problem.detail, {
+      ...(problem.errors ? { errors: problem.errors } : {}),
+      ...(problem.members ? { members: problem.members } : {}),
+    });
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -12,6 +12,7 @@ import * as m0100 from './0100_outbox.js';
 import * as m0080 from './0080_vaccinations.js';
 import * as m0075 from './0075_certificate_format_keys.js';
 import * as m0090 from './0090_partners.js';
+import * as m0095 from './0095_kill_switch.js';
 
 /** Applied in key order; a migration, once released, is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0080_vaccinations': m0080,
   '0075_certificate_format_keys': m0075,
   '0090_partners': m0090,
+  '0095_kill_switch': m0095,
 };
