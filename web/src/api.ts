@@ -34,6 +34,11 @@ export interface District {
 }
 
 export const api = {
+  /** The certificate issuer's DID document (its keys); validated by the verifier. */
+  issuerDidDocument: () => getJson<unknown>('/.well-known/did.json'),
+  /** One page of the certificate revocation list; validated by the verifier. */
+  revocations: (after: number) =>
+    getJson<unknown>(`/api/v1/certificates/revocations?after=${after}`),
   states: () => getJson<{ states: State[] }>('/api/v2/admin/location/states').then((r) => r.states),
   districts: (stateId: number) =>
     getJson<{ districts: District[] }>(`/api/v2/admin/location/districts/${stateId}`).then(
