@@ -33,7 +33,46 @@ export interface District {
   district_name: string;
 }
 
+export interface CalendarSession {
+  session_id: string;
+  /** DD-MM-YYYY. */
+  date: string;
+  available_capacity: number;
+  available_capacity_dose1: number;
+  available_capacity_dose2: number;
+  min_age_limit: number;
+  max_age_limit?: number;
+  allow_all_age: boolean;
+  vaccine: string;
+  slots: string[];
+}
+export interface CalendarCentre {
+  center_id: number;
+  name: string;
+  address: string;
+  state_name: string;
+  district_name: string;
+  block_name: string;
+  pincode: number;
+  from: string;
+  to: string;
+  fee_type: 'Free' | 'Paid';
+  sessions: CalendarSession[];
+  vaccine_fees?: { vaccine: string; fee: string }[];
+}
+
+const SESSIONS = '/api/v2/appointment/sessions/public';
+
 export const api = {
+  /** Centres with a PIN code and their sessions for 7 days from `date` (DD-MM-YYYY). */
+  calendarByPin: (pincode: string, date: string) =>
+    getJson<{ centers: CalendarCentre[] }>(
+      `${SESSIONS}/calendarByPin?${new URLSearchParams({ pincode, date }).toString()}`,
+    ).then((r) => r.centers),
+  calendarByDistrict: (districtId: number, date: string) =>
+    getJson<{ centers: CalendarCentre[] }>(
+      `${SESSIONS}/calendarByDistrict?${new URLSearchParams({ district_id: String(districtId), date }).toString()}`,
+    ).then((r) => r.centers),
   /** The certificate issuer's DID document (its keys); validated by the verifier. */
   issuerDidDocument: () => getJson<unknown>('/.well-known/did.json'),
   /** One page of the certificate revocation list; validated by the verifier. */
