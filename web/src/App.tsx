@@ -8,6 +8,9 @@ import { Link, usePath } from './router';
 const SearchPage = lazy(() =>
   import('./pages/SearchPage').then((m) => ({ default: m.SearchPage })),
 );
+const CitizenPage = lazy(() =>
+  import('./pages/CitizenPage').then((m) => ({ default: m.CitizenPage })),
+);
 const VerifyPage = lazy(() =>
   import('./pages/VerifyPage').then((m) => ({ default: m.VerifyPage })),
 );
@@ -22,6 +25,7 @@ interface Route {
 const ROUTES: Route[] = [
   { path: '/', label: 'nav.search', page: () => <SearchPage /> },
   { path: '/verify', label: 'nav.verify', page: () => <VerifyPage /> },
+  { path: '/citizen', label: 'nav.citizen', page: () => <CitizenPage /> },
 ];
 
 export function App() {

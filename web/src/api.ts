@@ -9,10 +9,25 @@ export class ApiError extends Error {
   }
 }
 
-export async function getJson<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const headers = new Headers(init.headers);
-  headers.set('accept', 'application/json');
-  const response = await fetch(path, { ...init, headers });
+interface RequestOptions {
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  /** A citizen or staff bearer token. */
+  token?: string | undefined;
+  /** The response is a file (a PDF): return it as a Blob. */
+  blob?: boolean;
+}
+
+/** One call to the Teeka API: JSON in and out, problem+json errors as ApiError. */
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const headers = new Headers({ accept: options.blob ? '*/*' : 'application/json' });
+  if (options.body !== undefined) headers.set('content-type', 'application/json');
+  if (options.token) headers.set('authorization', `Bearer ${options.token}`);
+  const response = await fetch(path, {
+    method: options.method ?? 'GET',
+    headers,
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+  });
   if (!response.ok) {
     const problem = (await response.json().catch(() => ({}))) as { code?: string; detail?: string };
     throw new ApiError(
@@ -21,8 +36,12 @@ export async function getJson<T>(path: string, init: RequestInit = {}): Promise<
       problem.detail ?? response.statusText,
     );
   }
+  if (options.blob) return (await response.blob()) as T;
+  if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
 }
+
+export const getJson = <T>(path: string) => request<T>(path);
 
 export interface State {
   state_id: number;
