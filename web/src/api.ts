@@ -9,10 +9,25 @@ export class ApiError extends Error {
   }
 }
 
-export async function getJson<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const headers = new Headers(init.headers);
-  headers.set('accept', 'application/json');
-  const response = await fetch(path, { ...init, headers });
+interface RequestOptions {
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  /** A citizen or staff bearer token. */
+  token?: string | undefined;
+  /** The response is a file (a PDF): return it as a Blob. */
+  blob?: boolean;
+}
+
+/** One call to the Teeka API: JSON in and out, problem+json errors as ApiError. */
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const headers = new Headers({ accept: options.blob ? '*/*' : 'application/json' });
+  if (options.body !== undefined) headers.set('content-type', 'application/json');
+  if (options.token) headers.set('authorization', `Bearer ${options.token}`);
+  const response = await fetch(path, {
+    method: options.method ?? 'GET',
+    headers,
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+  });
   if (!response.ok) {
     const problem = (await response.json().catch(() => ({}))) as { code?: string; detail?: string };
     throw new ApiError(
@@ -21,8 +36,12 @@ export async function getJson<T>(path: string, init: RequestInit = {}): Promise<
       problem.detail ?? response.statusText,
     );
   }
+  if (options.blob) return (await response.blob()) as T;
+  if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
 }
+
+export const getJson = <T>(path: string) => request<T>(path);
 
 export interface State {
   state_id: number;
@@ -33,7 +52,51 @@ export interface District {
   district_name: string;
 }
 
+export interface CalendarSession {
+  session_id: string;
+  /** DD-MM-YYYY. */
+  date: string;
+  available_capacity: number;
+  available_capacity_dose1: number;
+  available_capacity_dose2: number;
+  min_age_limit: number;
+  max_age_limit?: number;
+  allow_all_age: boolean;
+  vaccine: string;
+  slots: string[];
+}
+export interface CalendarCentre {
+  center_id: number;
+  name: string;
+  address: string;
+  state_name: string;
+  district_name: string;
+  block_name: string;
+  pincode: number;
+  from: string;
+  to: string;
+  fee_type: 'Free' | 'Paid';
+  sessions: CalendarSession[];
+  vaccine_fees?: { vaccine: string; fee: string }[];
+}
+
+const SESSIONS = '/api/v2/appointment/sessions/public';
+
 export const api = {
+  /** Centres with a PIN code and their sessions for 7 days from `date` (DD-MM-YYYY). */
+  calendarByPin: (pincode: string, date: string) =>
+    getJson<{ centers: CalendarCentre[] }>(
+      `${SESSIONS}/calendarByPin?${new URLSearchParams({ pincode, date }).toString()}`,
+    ).then((r) => r.centers),
+  calendarByDistrict: (districtId: number, date: string) =>
+    getJson<{ centers: CalendarCentre[] }>(
+      `${SESSIONS}/calendarByDistrict?${new URLSearchParams({ district_id: String(districtId), date }).toString()}`,
+    ).then((r) => r.centers),
+  /** The certificate issuer's DID document (its keys); validated by the verifier. */
+  issuerDidDocument: () => getJson<unknown>('/.well-known/did.json'),
+  /** One page of the certificate revocation list; validated by the verifier. */
+  revocations: (after: number) =>
+    getJson<unknown>(`/api/v1/certificates/revocations?after=${after}`),
   states: () => getJson<{ states: State[] }>('/api/v2/admin/location/states').then((r) => r.states),
   districts: (stateId: number) =>
     getJson<{ districts: District[] }>(`/api/v2/admin/location/districts/${stateId}`).then(

@@ -1,6 +1,7 @@
 /**
  * The two text encodings certificates need: base58-btc (multibase `z`, for Multikey public
  * keys and Data Integrity proof values) and base45 (RFC 9285, for QR alphanumeric mode).
+ * Plain Uint8Array, no Node API: the web verifier imports this file too.
  */
 
 const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
@@ -32,7 +33,7 @@ export function base58btcEncode(bytes: Uint8Array): string {
 }
 
 /** Undefined for anything that is not base58-btc. */
-export function base58btcDecode(text: string): Buffer | undefined {
+export function base58btcDecode(text: string): Uint8Array | undefined {
   const bytes: number[] = [];
   for (const char of text) {
     const value = B58_INDEX.get(char);
@@ -50,7 +51,7 @@ export function base58btcDecode(text: string): Buffer | undefined {
   }
   let zeros = 0;
   while (zeros < text.length && text[zeros] === '1') zeros++;
-  return Buffer.from([...new Array<number>(zeros).fill(0), ...bytes.reverse()]);
+  return Uint8Array.from([...new Array<number>(zeros).fill(0), ...bytes.reverse()]);
 }
 
 const B45 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
@@ -73,9 +74,9 @@ export function base45Encode(bytes: Uint8Array): string {
 }
 
 /** Undefined for text that is not valid base45 (RFC 9285 section 4.4: reject, never guess). */
-export function base45Decode(text: string): Buffer | undefined {
+export function base45Decode(text: string): Uint8Array | undefined {
   if (text.length % 3 === 1) return undefined;
-  const out = Buffer.alloc(Math.floor(text.length / 3) * 2 + (text.length % 3 === 2 ? 1 : 0));
+  const out = new Uint8Array(Math.floor(text.length / 3) * 2 + (text.length % 3 === 2 ? 1 : 0));
   let o = 0;
   for (let i = 0; i < text.length; i += 3) {
     const chunk = Array.from(text.slice(i, i + 3), (c) => B45_INDEX.get(c));

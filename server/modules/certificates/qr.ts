@@ -3,23 +3,11 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import QRCode from 'qrcode';
 
 import { base45Decode, base45Encode } from './encoding.js';
-
-/**
- * What the QR code carries: `TK1:` + base45(raw DEFLATE(credential JSON)). Base45 uses only
- * the QR alphanumeric alphabet, so the code stores 5.5 bits a character instead of 8 (the
- * EU Digital COVID Certificate made the same choice). The prefix names the format and its
- * version, so a QR that is not ours is told apart from a damaged one.
- */
-const QR_PREFIX = 'TK1:';
-/** Larger than any credential we issue; bounds what a hostile QR can make us inflate. */
-const MAX_CREDENTIAL_BYTES = 16_384;
+import { MAX_CREDENTIAL_BYTES, QR_PREFIX, type QrDecoded } from './qr-format.js';
 
 export function encodeQrText(credential: object): string {
   return QR_PREFIX + base45Encode(deflateRawSync(JSON.stringify(credential), { level: 9 }));
 }
-
-export type QrDecoded =
-  { ok: true; document: unknown } | { ok: false; reason: 'not-a-teeka-certificate' | 'malformed' };
 
 export function decodeQrText(text: string): QrDecoded {
   const trimmed = text.trim();

@@ -1,0 +1,158 @@
+import { useQuery } from '@tanstack/react-query';
+import { type SyntheticEvent, useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+
+import { ApiError } from '../api';
+import type { CitizenApi } from './api';
+
+/** Registers one more person under this mobile number (CoWIN: at most 4). */
+export function AddMemberForm({
+  api,
+  onAdded,
+  onClose,
+}: {
+  api: CitizenApi;
+  onAdded: (name: string) => void;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const id = useId();
+  const idTypes = useQuery({
+    queryKey: ['citizen', 'idTypes'],
+    queryFn: api.idTypes,
+    staleTime: Infinity,
+  });
+  const genders = useQuery({
+    queryKey: ['citizen', 'genders'],
+    queryFn: api.genders,
+    staleTime: Infinity,
+  });
+  const [name, setName] = useState('');
+  const [birthYear, setBirthYear] = useState('');
+  const [gender, setGender] = useState('');
+  const [idType, setIdType] = useState('');
+  const [idNumber, setIdNumber] = useState('');
+  const [consent, setConsent] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const thisYear = new Date().getFullYear();
+
+  async function submit(event: SyntheticEvent) {
+    event.preventDefault();
+    const year = Number(birthYear);
+    if (!name.trim() || !gender || !idType || !idNumber.trim()) {
+      setProblem(t('citizen.member.missing'));
+      return;
+    }
+    if (!/^\d{4}$/.test(birthYear) || year < thisYear - 120 || year > thisYear) {
+      setProblem(t('citizen.member.badYear'));
+      return;
+    }
+    if (!consent) {
+      setProblem(t('citizen.member.needConsent'));
+      return;
+    }
+    setBusy(true);
+    setProblem(null);
+    try {
+      await api.register({
+        name: name.trim(),
+        birth_year: birthYear,
+        gender_id: Number(gender),
+        photo_id_type: Number(idType),
+        photo_id_number: idNumber.trim(),
+        comorbidity_ind: 'N',
+        consent_version: 'V1',
+      });
+      onAdded(name.trim());
+    } catch (error) {
+      setProblem(
+        `${t('citizen.member.failed')} ${error instanceof ApiError ? error.message : ''}`.trim(),
+      );
+      setBusy(false);
+    }
+  }
+
+  const field = (key: string) => `${id}-${key}`;
+  return (
+    <form
+      className="panel"
+      onSubmit={(e) => void submit(e)}
+      noValidate
+      aria-labelledby={field('title')}
+    >
+      <h2 id={field('title')}>{t('citizen.member.title')}</h2>
+      <div className="field">
+        <label htmlFor={field('name')}>{t('citizen.member.name')}</label>
+        <input
+          id={field('name')}
+          autoComplete="name"
+          maxLength={100}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
+        <p className="hint">{t('citizen.member.nameHint')}</p>
+      </div>
+      <div className="field">
+        <label htmlFor={field('year')}>{t('citizen.member.birthYear')}</label>
+        <input
+          id={field('year')}
+          inputMode="numeric"
+          maxLength={4}
+          value={birthYear}
+          onChange={(e) => setBirthYear(e.target.value.trim())}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={field('gender')}>{t('citizen.member.gender')}</label>
+        <select id={field('gender')} value={gender} onChange={(e) => setGender(e.target.value)}>
+          <option value="">{genders.isLoading ? t('app.loading') : t('search.choose')}</option>
+          {genders.data?.map((g) => (
+            <option key={g.id} value={g.id}>
+              {t(`citizen.gender.${g.gender}`, { defaultValue: g.gender })}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={field('idType')}>{t('citizen.member.idType')}</label>
+        <select id={field('idType')} value={idType} onChange={(e) => setIdType(e.target.value)}>
+          <option value="">{idTypes.isLoading ? t('app.loading') : t('search.choose')}</option>
+          {idTypes.data?.map((type) => (
+            <option key={type.id} value={type.id}>
+              {type.type}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={field('idNumber')}>{t('citizen.member.idNumber')}</label>
+        <input
+          id={field('idNumber')}
+          autoComplete="off"
+          maxLength={40}
+          value={idNumber}
+          onChange={(e) => setIdNumber(e.target.value)}
+        />
+      </div>
+      <label className="check">
+        <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} />
+        {t('citizen.member.consent')}
+      </label>
+      {(idTypes.isError || genders.isError) && <p role="alert">{t('search.error')}</p>}
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? t('citizen.member.saving') : t('citizen.member.add')}
+        </button>
+        <button type="button" disabled={busy} onClick={onClose}>
+          {t('citizen.member.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,186 @@
+import { type ChangeEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+
+import { loadIssuer, type TrustedIssuer } from '../verifier/issuer';
+import { loadRevocations } from '../verifier/revocations';
+import { openCamera, readQrFromImage, readQrFromVideo } from '../verifier/scan';
+import { checkSignature, type Outcome, withRevocations } from '../verifier/verify';
+import { VerifyResult } from './VerifyResult';
+
+type Keys = { state: 'loading' } | { state: 'ready'; issuer: TrustedIssuer } | { state: 'missing' };
+export type Shown = Outcome | { status: 'no-qr' } | { status: 'no-keys' };
+
+/** Camera frames are read this often: quick enough to feel instant, light on a cheap phone. */
+const SCAN_INTERVAL_MS = 250;
+
+export function VerifyPage() {
+  const { t } = useTranslation();
+  const textField = useId();
+  const fileField = useId();
+  const [keys, setKeys] = useState<Keys>({ state: 'loading' });
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [shown, setShown] = useState<Shown | null>(null);
+  const [camera, setCamera] = useState<'off' | 'starting' | 'on' | 'failed'>('off');
+  const video = useRef<HTMLVideoElement>(null);
+  const stream = useRef<MediaStream | null>(null);
+
+  useEffect(() => {
+    loadIssuer({ preferSaved: false }).then(
+      (issuer) => setKeys({ state: 'ready', issuer }),
+      () => setKeys({ state: 'missing' }),
+    );
+  }, []);
+
+  const verify = useCallback(
+    async (qrText: string) => {
+      setBusy(true);
+      setShown(null);
+      try {
+        let issuer =
+          keys.state === 'ready' ? keys.issuer : await loadIssuer({ preferSaved: false });
+        let check = await checkSignature(qrText, issuer);
+        // A key published after this page fetched the keys (a rotation): ask the server once.
+        if (!check.ok && check.reason === 'unknown-key' && navigator.onLine) {
+          issuer = await loadIssuer({ preferSaved: false });
+          check = await checkSignature(qrText, issuer);
+        }
+        setKeys({ state: 'ready', issuer });
+        setShown(withRevocations(check, check.ok ? await loadRevocations() : undefined));
+      } catch {
+        setShown({ status: 'no-keys' });
+      } finally {
+        setBusy(false);
+      }
+    },
+    [keys],
+  );
+
+  const stopCamera = useCallback(() => {
+    stream.current?.getTracks().forEach((track) => track.stop());
+    stream.current = null;
+    setCamera((state) => (state === 'failed' ? state : 'off'));
+  }, []);
+
+  // While the camera is on, read a frame every SCAN_INTERVAL_MS until a QR code turns up.
+  useEffect(() => {
+    if (camera !== 'on') return;
+    const timer = window.setInterval(() => {
+      const element = video.current;
+      const found = element ? readQrFromVideo(element) : undefined;
+      if (found === undefined) return;
+      stopCamera();
+      setText(found);
+      void verify(found);
+    }, SCAN_INTERVAL_MS);
+    return () => window.clearInterval(timer);
+  }, [camera, stopCamera, verify]);
+
+  useEffect(() => stopCamera, [stopCamera]);
+
+  async function startCamera() {
+    setCamera('starting');
+    setShown(null);
+    try {
+      stream.current = await openCamera();
+      if (video.current) {
+        video.current.srcObject = stream.current;
+        await video.current.play();
+      }
+      setCamera('on');
+    } catch {
+      stopCamera();
+      setCamera('failed');
+    }
+  }
+
+  async function onFile(event: ChangeEvent<HTMLInputElement>) {
+    const file = event.target.files?.[0];
+    event.target.value = '';
+    if (!file) return;
+    setBusy(true);
+    setShown(null);
+    const found = await readQrFromImage(file).catch(() => undefined);
+    if (found === undefined) {
+      setBusy(false);
+      setShown({ status: 'no-qr' });
+      return;
+    }
+    setText(found);
+    await verify(found);
+  }
+
+  return (
+    <section aria-labelledby="verify-title">
+      <h1 id="verify-title">{t('verify.title')}</h1>
+      <p>{t('verify.intro')}</p>
+      <p className="hint" data-testid="keys-status" aria-live="polite">
+        {keys.state === 'loading' && t('verify.keys.loading')}
+        {keys.state === 'missing' && t('verify.keys.missing')}
+        {keys.state === 'ready' &&
+          (keys.issuer.offline
+            ? t('verify.keys.saved', { date: new Date(keys.issuer.fetchedAt).toLocaleString() })
+            : t('verify.keys.ready'))}
+      </p>
+
+      <form
+        className="panel"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (text.trim()) void verify(text);
+        }}
+      >
+        <div className="field">
+          <label htmlFor={textField}>{t('verify.text')}</label>
+          <textarea
+            id={textField}
+            rows={4}
+            value={text}
+            spellCheck={false}
+            autoComplete="off"
+            aria-describedby={`${textField}-hint`}
+            onChange={(event) => setText(event.target.value)}
+          />
+          <p className="hint" id={`${textField}-hint`}>
+            {t('verify.textHint')}
+          </p>
+        </div>
+        <button type="submit" className="primary" disabled={busy || !text.trim()}>
+          {busy ? t('verify.checking') : t('verify.check')}
+        </button>
+      </form>
+
+      <div className="panel">
+        <div className="field">
+          <label htmlFor={fileField}>{t('verify.image')}</label>
+          <input
+            id={fileField}
+            type="file"
+            accept="image/*"
+            disabled={busy}
+            onChange={(event) => void onFile(event)}
+          />
+        </div>
+        {camera === 'on' || camera === 'starting' ? (
+          <button type="button" onClick={stopCamera}>
+            {t('verify.cameraStop')}
+          </button>
+        ) : (
+          <button type="button" disabled={busy} onClick={() => void startCamera()}>
+            {t('verify.cameraStart')}
+          </button>
+        )}
+        {camera === 'failed' && <p role="alert">{t('verify.cameraFailed')}</p>}
+        <video
+          ref={video}
+          className={camera === 'on' ? 'camera' : 'camera hidden'}
+          muted
+          playsInline
+          aria-label={t('verify.cameraView')}
+        />
+      </div>
+
+      <VerifyResult shown={shown} busy={busy} />
+    </section>
+  );
+}

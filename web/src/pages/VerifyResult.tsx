@@ -1,0 +1,75 @@
+import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+
+import type { Shown } from './VerifyPage';
+
+/** The dose's day as India's calendar shows it (the certificate PDF prints the same day). */
+const doseDay = (iso: string, language: string) =>
+  new Date(iso).toLocaleDateString(language === 'hi' ? 'hi-IN' : 'en-IN', {
+    timeZone: 'Asia/Kolkata',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  });
+
+export function VerifyResult({ shown, busy }: { shown: Shown | null; busy: boolean }) {
+  const { t, i18n } = useTranslation();
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Move focus to the answer, so keyboard and screen-reader users land on it.
+  useEffect(() => {
+    if (shown) heading.current?.focus();
+  }, [shown]);
+
+  if (busy) {
+    return (
+      <p className="result pending" role="status">
+        {t('verify.checking')}
+      </p>
+    );
+  }
+  if (!shown) return null;
+  const status = shown.status;
+  return (
+    <div className={`result ${status}`} data-testid="verify-result" data-status={status}>
+      <h2 ref={heading} tabIndex={-1}>
+        {t(`verify.status.${status}`)}
+      </h2>
+      {shown.status === 'invalid' && <p>{t(`verify.reason.${shown.reason}`)}</p>}
+      {shown.status === 'revoked' && <p>{t('verify.reason.revoked')}</p>}
+      {(shown.status === 'no-qr' || shown.status === 'no-keys') && (
+        <p>{t(`verify.reason.${shown.status}`)}</p>
+      )}
+      {(shown.status === 'valid' || shown.status === 'revoked') && (
+        <>
+          <dl className="facts">
+            {shown.status === 'valid' && (
+              <>
+                <dt>{t('verify.facts.name')}</dt>
+                <dd data-testid="fact-name">{shown.facts.name}</dd>
+                <dt>{t('verify.facts.dose')}</dt>
+                <dd data-testid="fact-dose">
+                  {t('verify.facts.doseOf', { n: shown.facts.dose, m: shown.facts.totalDoses })}
+                </dd>
+                <dt>{t('verify.facts.date')}</dt>
+                <dd>{doseDay(shown.facts.date, i18n.language)}</dd>
+                <dt>{t('verify.facts.vaccine')}</dt>
+                <dd>{shown.facts.vaccine}</dd>
+              </>
+            )}
+            <dt>{t('verify.facts.id')}</dt>
+            <dd>{shown.facts.certificateId}</dd>
+          </dl>
+          <p className="hint" data-testid="revocation-note">
+            {!shown.revocations
+              ? t('verify.revocation.unchecked')
+              : shown.revocations.live
+                ? t('verify.revocation.live')
+                : t('verify.revocation.saved', {
+                    date: new Date(shown.revocations.fetchedAt).toLocaleString(),
+                  })}
+          </p>
+        </>
+      )}
+    </div>
+  );
+}
