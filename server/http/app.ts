@@ -293,8 +293,12 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     staff,
     citizenGuard: citizenAuth.guard,
     beneficiaries: beneficiaries.service,
-    certificates: certificates.service,
+    certificates: {
+      getCertificateForBeneficiary: certificates.service.getCertificateForBeneficiary,
+      verifyAny: certificates.verifyAny,
+    },
     search: facilities.search,
+    killSwitch,
   });
   for (const handler of partners.preHandlers) guards.set(handler, 'partnerToken');
   for (const routes of partners.routes) await app.register(routes);

@@ -1,4 +1,5 @@
 import type { Config } from '../../config.js';
+import type { Db } from '../../db/index.js';
 import type { Platform } from '../../platform/platform.js';
 import { createAuditModule } from '../audit/module.js';
 import type { BeneficiaryService } from '../beneficiaries/service.js';
@@ -54,8 +55,11 @@ export function createCertificateModule({
     points: 600,
     durationSeconds: 60,
   });
+  /** Any of the three formats (W3C VC, SMART Health Card, EU DCC), saying which it was. */
+  const verifyAny = (tx: Db, qrText: string) => international.verifyAny(tx, qrText, service);
   return {
     service,
+    verifyAny,
     issuerKeys,
     formatKeys,
     international,
@@ -77,3 +81,5 @@ export function createCertificateModule({
       }),
   };
 }
+
+export type CertificateModule = ReturnType<typeof createCertificateModule>;

@@ -1,3 +1,5 @@
+import { SCOPES } from '../partners/scopes.js';
+
 /**
  * What the kill switch can switch off, as pure rules. A surface is a class of routes; a
  * target is what an operator names: a whole surface, or one partner client or scope.
@@ -10,14 +12,7 @@ export type Surface = (typeof SURFACES)[number];
  * Partner scopes (issue 8). A scope the partner APIs do not know cannot be switched off:
  * a typo must be a 400, not a switch that silently guards nothing.
  */
-export const PARTNER_SCOPES = [
-  'availability:read',
-  'certificate:verify',
-  'vaccination-status:consented',
-  'certificate:consented',
-  'appointment:book-consented',
-  'reports:aggregate',
-] as const;
+export const PARTNER_SCOPES = SCOPES;
 
 export type Target =
   | { kind: 'all-partners' }

@@ -54,11 +54,14 @@ export function createPartnerGuard({
   store,
   tokens,
   limits,
+  assertOpen,
 }: {
   db: Db;
   store: PartnerStore;
   tokens: PartnerTokens;
   limits: Limits;
+  /** The kill switch: throws 503 when every partner API, this client or this scope is off. */
+  assertOpen: (call: { surface: 'partners'; clientId: string; scope: Scope }) => void;
 }) {
   const lists = new Map<string, ReturnType<typeof addressList>>();
   const allowListOf = (entries: string[]) => {
@@ -122,8 +125,13 @@ export function createPartnerGuard({
         );
       }
       rememberActor(request, { type: 'partner', id: claims.clientId });
-      // The caller is known here ({ clientId, scope }), before any data is read: the place
-      // for a switch that turns off a client, a scope or every partner API at once.
+      // Before any data is read: a switch may have turned off this client, the scope this
+      // call uses, or every partner API at once.
+      assertOpen({
+        surface: 'partners',
+        clientId: claims.clientId,
+        scope: needed.find((s) => claims.scopes.includes(s)) ?? needed[0],
+      });
 
       const client = await store.client(db, claims.clientId);
       const actor: AuditActor = client

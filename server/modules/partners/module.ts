@@ -4,9 +4,11 @@ import type { Platform } from '../../platform/platform.js';
 import type { Sms } from '../../platform/sms.js';
 import { createAuditModule } from '../audit/module.js';
 import type { BeneficiaryService } from '../beneficiaries/service.js';
+import type { CertificateModule } from '../certificates/module.js';
 import type { CertificateService } from '../certificates/service.js';
 import type { CitizenGuard } from '../citizen-auth/guard.js';
 import type { SearchService } from '../facilities/search.js';
+import type { KillSwitchModule } from '../kill-switch/module.js';
 import type { StaffModule } from '../staff/module.js';
 import { partnerAdminRoutes } from './admin-routes.js';
 import { createCitizenConsents } from './citizen-consents.js';
@@ -39,19 +41,28 @@ export function createPartnersModule({
   beneficiaries,
   certificates,
   search,
+  killSwitch,
 }: Pick<Platform, 'db' | 'limits' | 'clock' | 'config' | 'keys'> & {
   sms: Sms;
   log: FastifyBaseLogger;
   staff: Pick<StaffModule, 'authenticate' | 'access' | 'requireStepUp'>;
   citizenGuard: CitizenGuard;
   beneficiaries: BeneficiaryService;
-  certificates: Pick<CertificateService, 'getCertificateForBeneficiary' | 'verify'>;
+  certificates: Pick<CertificateService, 'getCertificateForBeneficiary'> &
+    Pick<CertificateModule, 'verifyAny'>;
   search: Pick<SearchService, 'findByDistrict'>;
+  killSwitch: Pick<KillSwitchModule, 'assertOpen'>;
 }) {
   const store = createPartnerStore();
   const audit = createAuditModule().service;
   const tokens = createPartnerTokens({ keys, clock });
-  const partnerGuard = createPartnerGuard({ db, store, tokens, limits });
+  const partnerGuard = createPartnerGuard({
+    db,
+    store,
+    tokens,
+    limits,
+    assertOpen: killSwitch.assertOpen,
+  });
   const enumeration = createEnumerationDetector({
     db,
     store,

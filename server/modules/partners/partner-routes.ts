@@ -6,7 +6,7 @@ import type { Db } from '../../db/index.js';
 import { requestContext } from '../../http/context.js';
 import { Invalid } from '../../http/errors.js';
 import { verifyBody, verifyResponse } from '../certificates/schemas.js';
-import type { CertificateService } from '../certificates/service.js';
+import type { CertificateModule } from '../certificates/module.js';
 import { byDistrictQuery, sessionsResponse } from '../facilities/schemas.js';
 import type { SearchService } from '../facilities/search.js';
 import type { ConsentService } from './consent-service.js';
@@ -58,7 +58,7 @@ export function partnerRoutes({
   tokens: TokenService;
   consents: ConsentService;
   reads: ReadService;
-  certificates: Pick<CertificateService, 'verify'>;
+  certificates: Pick<CertificateModule, 'verifyAny'>;
   search: Pick<SearchService, 'findByDistrict'>;
 }): FastifyPluginCallbackZod {
   const tags = ['partners'];
@@ -201,7 +201,7 @@ export function partnerRoutes({
           response: { 200: verifyResponse },
         },
       },
-      (request) => certificates.verify(db, request.body.qr),
+      (request) => certificates.verifyAny(db, request.body.qr),
     );
 
     app.get(
