@@ -294,7 +294,8 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     citizenGuard: citizenAuth.guard,
     beneficiaries: beneficiaries.service,
     certificates: {
-      getCertificateForBeneficiary: certificates.service.getCertificateForBeneficiary,
+      getCertificateForBeneficiary: (tx, reference) =>
+        certificates.service.getCertificateForBeneficiary(tx, reference),
       verifyAny: certificates.verifyAny,
     },
     search: facilities.search,
