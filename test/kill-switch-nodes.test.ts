@@ -10,7 +10,8 @@ import { bootstrapAdmin, linkToken, totp } from './helpers/staff.js';
 /**
  * Two real server processes on one PostgreSQL database and one Redis: the kill switch,
  * thrown through node A's admin API, is enforced by node B within 1 second; thrown back
- * through the CLI, likewise. (Issue 8's proof; CI's PostgreSQL + Redis run.)
+ * through the CLI, likewise; and partner calls on node B, for every partner API and for one
+ * client. (Issue 8's proof; CI's PostgreSQL + Redis run.)
  */
 const shared = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 const cleanup: (() => Promise<void>)[] = [];
@@ -106,8 +107,71 @@ describe.runIf(shared)('the kill switch on two server processes (PostgreSQL + Re
     const answeredAfter = await until(`${urlB}${STATES}`, 200);
     expect(answeredAfter).toBeLessThan(1000);
     expect((await fetch(`${urlA}${STATES}`)).status).toBe(200);
+
+    // Partner calls: a client registered on node A, its token and calls on node B.
+    const staffHeaders = { authorization: `Bearer ${login.token ?? ''}` };
+    const client = await post(
+      `${urlA}/api/v1/admin/partners/clients`,
+      {
+        name: 'Two-node drill app',
+        purpose: 'Checks certificates at a border post',
+        contact: 'security@drill.example',
+        scopes: ['certificate:verify'],
+        allow_list: ['127.0.0.0/8'],
+        per_minute: 10_000,
+        per_day: 100_000,
+      },
+      staffHeaders,
+    );
+    const clientId = client.client_id ?? '';
+    const basic = Buffer.from(`${clientId}:${client.client_secret ?? ''}`).toString('base64');
+    const { access_token: partnerToken } = await post(
+      `${urlB}/api/v1/partners/token`,
+      { grant_type: 'client_credentials' },
+      { authorization: `Basic ${basic}` },
+    );
+    const partnerCall = async () =>
+      (
+        await fetch(`${urlB}/api/v1/partners/certificates/verify`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${partnerToken ?? ''}`,
+          },
+          body: JSON.stringify({ qr: 'TK1:not-a-certificate' }),
+        })
+      ).status;
+    const untilPartner = async (status: number) => {
+      const started = performance.now();
+      while (performance.now() - started < 10_000) {
+        if ((await partnerCall()) === status) return performance.now() - started;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error(`the partner call did not answer ${status} within 10 s`);
+    };
+    expect(await partnerCall()).toBe(200);
+
+    const switchThrough = (target: string, killSwitch: 'on' | 'off') =>
+      fetch(`${urlA}/api/v1/admin/kill-switch`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...staffHeaders },
+        body: JSON.stringify({ target, killSwitch, reason: 'two-node partner drill' }),
+      });
+    expect((await switchThrough('all-partners', 'on')).status).toBe(200);
+    const partnersRefusedAfter = await untilPartner(503);
+    expect(partnersRefusedAfter).toBeLessThan(1000);
+    // Public search on node B is not a partner API: it still answers.
+    expect((await fetch(`${urlB}${STATES}`)).status).toBe(200);
+    expect((await switchThrough('all-partners', 'off')).status).toBe(200);
+    expect(await untilPartner(200)).toBeLessThan(1000);
+
+    // One client, through the CLI.
+    const oneOff = await teeka(env, 'kill-switch', 'on', '--client', clientId, '--reason', 'drill');
+    expect(oneOff.code, oneOff.output).toBe(0);
+    const clientRefusedAfter = await untilPartner(503);
+    expect(clientRefusedAfter).toBeLessThan(1000);
     console.info(
-      `kill switch across processes: B refused ${refusedAfter.toFixed(0)} ms after A's answer, answered ${answeredAfter.toFixed(0)} ms after the CLI's`,
+      `kill switch across processes: B refused ${refusedAfter.toFixed(0)} ms after A's answer, answered ${answeredAfter.toFixed(0)} ms after the CLI's; partner calls refused ${partnersRefusedAfter.toFixed(0)} ms (all partners) and ${clientRefusedAfter.toFixed(0)} ms (one client) after the switch`,
     );
   }, 120_000);
 });
