@@ -139,7 +139,11 @@ describe('certificate corrections', () => {
       batch: '4121Z025',
       verifier: { name: 'vax.a' },
     });
-    expect(await w.verify(oldQr)).toEqual({ status: 'revoked', reason: 'revoked-by-issuer' });
+    expect(await w.verify(oldQr)).toEqual({
+      format: 'w3c-vc',
+      status: 'revoked',
+      reason: 'revoked-by-issuer',
+    });
     expect((await decide(admin, requestId, 'approve')).json<{ code: string }>().code).toBe(
       'correction-decided',
     );
