@@ -4,7 +4,7 @@
  * proving every dose has exactly one certificate.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379 \
- *     npx tsx bench/doses.ts            # BENCH_DOSES=3000 BENCH_CONNECTIONS=32
+ *     npx tsx bench/doses.ts            # BENCH_DOSES=3000 BENCH_CONNECTIONS=32 BENCH_POOL=20
  *
  * Setup goes through the real API: a vaccinator and a verifier enrol and sign in; the
  * verifier registers every beneficiary as a walk-in (which confirms identity, marks arrival
@@ -31,6 +31,7 @@ import { staffClient } from '../test/helpers/staff.js';
 
 const DOSES = Number(process.env.BENCH_DOSES ?? 3000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const POOL = Number(process.env.BENCH_POOL ?? 20);
 const SETUP_PARALLEL = 16;
 
 async function main() {
@@ -38,7 +39,7 @@ async function main() {
   if (!adminUrl) throw new Error('bench/doses.ts measures PostgreSQL: set DATABASE_URL');
   const name = `teeka_bench_${randomBytes(4).toString('hex')}`;
   await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
-  const database = openPostgres(databaseUrl(adminUrl, name), 20);
+  const database = openPostgres(databaseUrl(adminUrl, name), POOL);
   await migrateToLatest(database.db);
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -146,7 +147,7 @@ async function main() {
     const [doses, certificates] = [await count('doses'), await count('certificates')];
     const seconds = result.duration;
     console.log(
-      `| ${new Date().toISOString().slice(0, 10)} | PostgreSQL${config.redisUrl ? ' + Redis' : ''} | ${DOSES} | ${CONNECTIONS} | ${result['2xx']} | ${result.non2xx} | ${result.errors + result.timeouts} | ${(result['2xx'] / seconds).toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${doses} doses, ${certificates} certificates, ${audited.n} audited |`,
+      `| ${new Date().toISOString().slice(0, 10)} | PostgreSQL${config.redisUrl ? ' + Redis' : ''} | ${DOSES} | ${CONNECTIONS} | ${POOL} | ${result['2xx']} | ${result.non2xx} | ${result.errors + result.timeouts} | ${(result['2xx'] / seconds).toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${doses} doses, ${certificates} certificates, ${audited.n} audited |`,
     );
     if (result['2xx'] !== DOSES || doses !== DOSES || certificates !== DOSES) {
       process.exitCode = 1;
