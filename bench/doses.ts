@@ -4,7 +4,7 @@
  * proving every dose has exactly one certificate.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379 \
- *     npx tsx bench/doses.ts            # BENCH_DOSES=3000 BENCH_CONNECTIONS=32
+ *     npx tsx bench/doses.ts    # BENCH_DOSES=3000 BENCH_CONNECTIONS=32 BENCH_POOL=20 BENCH_VACCINATORS=16
  *
  * Setup goes through the real API: a vaccinator and a verifier enrol and sign in; the
  * verifier registers every beneficiary as a walk-in (which confirms identity, marks arrival
@@ -27,18 +27,24 @@ import { manualClock } from '../server/platform/clock.js';
 import type { TestApp } from '../test/helpers/app.js';
 import { givenFacilities } from '../test/helpers/facilities.js';
 import { adminQuery, databaseUrl } from '../test/helpers/postgres.js';
-import { staffClient } from '../test/helpers/staff.js';
+import { type Session, staffClient } from '../test/helpers/staff.js';
 
 const DOSES = Number(process.env.BENCH_DOSES ?? 3000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const POOL = Number(process.env.BENCH_POOL ?? 20);
 const SETUP_PARALLEL = 16;
+/**
+ * Vaccinators signed in, each request sent as the next: one token for every request would
+ * measure the staff session row (its last-seen time is updated on every request).
+ */
+const VACCINATORS = Number(process.env.BENCH_VACCINATORS ?? 16);
 
 async function main() {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) throw new Error('bench/doses.ts measures PostgreSQL: set DATABASE_URL');
   const name = `teeka_bench_${randomBytes(4).toString('hex')}`;
   await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
-  const database = openPostgres(databaseUrl(adminUrl, name), 20);
+  const database = openPostgres(databaseUrl(adminUrl, name), POOL);
   await migrateToLatest(database.db);
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -72,9 +78,14 @@ async function main() {
     const verifier = await staff.member(national, 'bench.verifier', [
       { role: 'verifier', center_id: centre },
     ]);
-    const vaccinator = await staff.member(national, 'bench.vaccinator', [
-      { role: 'vaccinator', center_id: centre },
-    ]);
+    const vaccinators: Session[] = [];
+    for (let i = 0; i < VACCINATORS; i++) {
+      vaccinators.push(
+        await staff.member(national, `bench.vaccinator${i}`, [
+          { role: 'vaccinator', center_id: centre },
+        ]),
+      );
+    }
 
     const refs: string[] = [];
     const mobileBase = 7_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
@@ -115,7 +126,7 @@ async function main() {
             headers: {
               'content-type': 'application/json',
               'idempotency-key': randomUUID(),
-              ...vaccinator.headers,
+              ...vaccinators[next % vaccinators.length]?.headers,
             },
             body: JSON.stringify({
               session_id: session,
@@ -146,7 +157,7 @@ async function main() {
     const [doses, certificates] = [await count('doses'), await count('certificates')];
     const seconds = result.duration;
     console.log(
-      `| ${new Date().toISOString().slice(0, 10)} | PostgreSQL${config.redisUrl ? ' + Redis' : ''} | ${DOSES} | ${CONNECTIONS} | ${result['2xx']} | ${result.non2xx} | ${result.errors + result.timeouts} | ${(result['2xx'] / seconds).toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${doses} doses, ${certificates} certificates, ${audited.n} audited |`,
+      `| ${new Date().toISOString().slice(0, 10)} | PostgreSQL${config.redisUrl ? ' + Redis' : ''} | ${DOSES} | ${CONNECTIONS} | ${POOL} | ${VACCINATORS} | ${result['2xx']} | ${result.non2xx} | ${result.errors + result.timeouts} | ${(result['2xx'] / seconds).toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${doses} doses, ${certificates} certificates, ${audited.n} audited |`,
     );
     if (result['2xx'] !== DOSES || doses !== DOSES || certificates !== DOSES) {
       process.exitCode = 1;

@@ -135,7 +135,7 @@ export async function vaccinationWorld(mobilePrefix: string) {
     async checkIn(sessionId: string, ref: string, by: Session = verifier) {
       const last4 = await world.last4(ref);
       const confirmed = await world.identity(by, sessionId, ref, last4);
-      if (confirmed.json<{ confirmed: boolean }>().confirmed !== true) {
+      if (!confirmed.json<{ confirmed: boolean }>().confirmed) {
         throw new Error(`identity: ${confirmed.body}`);
       }
       const arrived = await world.arrive(by, sessionId, ref);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { engine } from '../../../test/helpers/db.js';
-import { vaccinationWorld, type VaccinationWorld } from '../../../test/helpers/vaccinations.js';
+import { type VaccinationWorld, vaccinationWorld } from '../../../test/helpers/vaccinations.js';
 
 const CONCURRENT = 20;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { auditRows } from '../../../test/helpers/staff.js';
-import { vaccinationWorld, type VaccinationWorld } from '../../../test/helpers/vaccinations.js';
+import { type VaccinationWorld, vaccinationWorld } from '../../../test/helpers/vaccinations.js';
 import { indiaDate } from '../facilities/dates.js';
 
 let w: VaccinationWorld;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AADHAAR } from '../../../test/helpers/citizen.js';
 import { auditRows } from '../../../test/helpers/staff.js';
-import { vaccinationWorld, type VaccinationWorld } from '../../../test/helpers/vaccinations.js';
+import { type VaccinationWorld, vaccinationWorld } from '../../../test/helpers/vaccinations.js';
 
 let w: VaccinationWorld;
 let sessionA: string;
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => w.close());
 
-const code = (response: { json: <T>() => T }) => response.json<{ code: string }>().code;
+const code = (response: { json: () => unknown }) => (response.json() as { code: string }).code;
 
 /** What a refused dose request must leave untouched. */
 const snapshot = async () => ({
