@@ -355,6 +355,51 @@ describe('EU DCC, decoded from the specification', () => {
   });
 });
 
+describe('certificates signed ahead of the verifier clock', () => {
+  it('says not yet valid for an SHC and a DCC signed an hour in the future', async () => {
+    const future = certificateNode(t, masterKey, {
+      clock: manualClock(new Date(Date.now() + 3_600_000)),
+    });
+    const { ref } = await citizenWithBeneficiary(t, nextMobile());
+    const certificate = await issue(ref, {}, future);
+    const [shc, dcc] = await t.database.db
+      .transaction()
+      .execute(async (tx) => [
+        await future.international.smartHealthCard(tx, certificate),
+        await future.international.euDcc(tx, certificate),
+      ]);
+    expect(await verifyQr(shc.qrText)).toEqual({
+      format: 'smart-health-card',
+      status: 'invalid',
+      reason: 'not-yet-valid',
+    });
+    expect(await verifyQr(dcc.qrText)).toEqual({
+      format: 'eu-dcc',
+      status: 'invalid',
+      reason: 'not-yet-valid',
+    });
+  });
+});
+
+describe('format keys at rest', () => {
+  it('stores every SHC, DCC signer and CSCA private key field-encrypted, never as PKCS#8 in the clear', async () => {
+    const { get } = await certified();
+    await get('/smart-health-card');
+    await get('/eu-dcc');
+    const rows = await t.database.db
+      .selectFrom('certificate_format_keys')
+      .select(['format', 'private_key', 'certificate'])
+      .execute();
+    expect(new Set(rows.map((r) => r.format))).toEqual(new Set(['shc', 'dcc', 'csca']));
+    for (const row of rows) {
+      expect(row.private_key).toMatch(/^v1\.test\.[\w-]+\.[\w-]+$/);
+      // PKCS#8 DER of a P-256 key starts 30 81 87 02 01 00: base64url "MIGHAgEA".
+      expect(row.private_key).not.toContain('MIGHAgEA');
+      expect(row.certificate === null).toBe(row.format === 'shc');
+    }
+  });
+});
+
 describe('vaccine codes', () => {
   it('maps every vaccine in data/vaccines.json to ICD-11 codes, and EU value-set codes where the EU lists it', () => {
     expect(KNOWN_VACCINES).toHaveLength(7);
