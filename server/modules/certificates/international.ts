@@ -123,6 +123,8 @@ export function createInternationalCertificates({
     const key = await formatKeys.byKid(db, 'shc', decoded.kid);
     if (!key) return invalid(format, 'unknown-key');
     if (!verifyShcSignature(decoded, key.publicKey)) return invalid(format, 'bad-signature');
+    if (payload.nbf > clock.now().getTime() / 1000 + SKEW_S)
+      return invalid(format, 'not-yet-valid');
     const certificateId = payload.vc.rid ? certificateIdOfRid(payload.vc.rid) : undefined;
     if (!certificateId) return invalid(format, 'malformed');
     if (await store.revocation(db, certificateId)) {
