@@ -2,10 +2,9 @@
 // The `teeka` command. It runs the built CLI (npm install builds it; npm run build rebuilds it).
 import { existsSync } from 'node:fs';
 
-const cli = new URL('../dist/server/cli/teeka.js', import.meta.url);
+const cli = new URL('../dist/server/cli/main.js', import.meta.url);
 if (!existsSync(cli)) {
   console.error('Teeka is not built yet: run `npm run build` in the Teeka folder first.');
   process.exit(1);
 }
-const { runCli } = await import(cli.href);
-await runCli(process.argv);
+await import(cli.href);

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { KeyConfigError } from './crypto/keys.js';
 import { DataDirLockedError } from './db/open.js';
+import { NatsUnavailableError } from './modules/events/jetstream.js';
 import { startServer } from './runtime.js';
 
 /** Composition root: config -> database -> app -> listen, and a graceful stop on signals. */
@@ -11,7 +12,7 @@ async function main(): Promise<void> {
     server = await startServer(config);
     const log = server.app.log;
     log.info(
-      `Teeka is serving ${server.url} (database: ${server.database.engine}${config.databaseUrl ? '' : `, data in ${config.dataDir}`})`,
+      `Teeka is serving ${server.url} (database: ${server.database.engine}${config.databaseUrl ? '' : `, data in ${config.dataDir}`}; events: ${config.natsUrl ? 'NATS JetStream' : 'in process'})`,
     );
     if (server.redirectUrl) log.info(`Plain HTTP on ${server.redirectUrl} redirects to HTTPS`);
     if (config.demoSeed) {
@@ -31,7 +32,8 @@ async function main(): Promise<void> {
     if (
       error instanceof ConfigError ||
       error instanceof DataDirLockedError ||
-      error instanceof KeyConfigError
+      error instanceof KeyConfigError ||
+      error instanceof NatsUnavailableError
     ) {
       console.error(error.message);
       process.exit(1);

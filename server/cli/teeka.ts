@@ -1,5 +1,6 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 
+import { serveWorkers } from '../cluster.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { KeyConfigError } from '../crypto/keys.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -13,6 +14,14 @@ import { registerKeyCommands } from './keys.js';
 import { registerKillSwitchCommands } from './kill-switch.js';
 import { registerStaffCommands } from './staff.js';
 
+function workerCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new InvalidArgumentError('a whole number from 1 to 64');
+  }
+  return n;
+}
+
 /** The `teeka` command: operations on a Teeka deployment, configured by the same environment as the server. */
 export function buildCli(): Command {
   const program = new Command('teeka')
@@ -22,8 +31,15 @@ export function buildCli(): Command {
   program
     .command('serve')
     .description('serve the API and web app (the same as npm start)')
-    .action(async () => {
-      await import('../main.js');
+    .option(
+      '--workers <n>',
+      'server processes sharing the port, 1 to 64 (above 1 needs DATABASE_URL)',
+      workerCount,
+      1,
+    )
+    .action(async ({ workers }: { workers: number }) => {
+      if (workers > 1) await serveWorkers(workers);
+      else await import('../main.js');
     });
 
   program

@@ -128,7 +128,7 @@ export function createConsumerRunner({
             attempts,
             error: failureName(error),
           },
-          'event consumer failed; it will be retried',
+          'event consumer attempt failed',
         );
         throw error;
       }

@@ -26,6 +26,12 @@ const LEASE_MS = 30_000;
 /** Handled-event records outlive any redelivery (JetStream keeps a message 24 h at most). */
 const PROCESSED_RETENTION_MS = 48 * 3600_000;
 const PURGE_EVERY_MS = 10 * 60_000;
+/**
+ * A relay leaves an event this long to the node that wrote it, which hands it on itself
+ * (deliverNow) right after its commit: a request that waits for its SMS then finds it sent,
+ * not taken by another node a moment earlier. Relays take what that node missed.
+ */
+const HANDOFF_GRACE_MS = 1000;
 
 const sealedEvent = z.object({
   id: z.uuid(),
@@ -144,13 +150,14 @@ export function createEventBus({
     return new Set(stored.map((e) => e.id));
   }
 
-  /** Claims one batch of due events and hands it on; how many there were. */
-  async function pumpOnce(): Promise<number> {
+  /** Claims one batch of due events (written before `graceMs` ago) and hands it on; how many there were. */
+  async function pumpOnce(graceMs: number): Promise<number> {
     const now = clock.now();
     const rows = await store.claim(db, {
       now,
       until: new Date(now.getTime() + LEASE_MS),
       limit: BATCH,
+      writtenBefore: new Date(now.getTime() - graceMs),
     });
     if (link) await publishRows(rows);
     else await Promise.all(rows.map((row) => consumeRow(row)));
@@ -203,7 +210,7 @@ export function createEventBus({
     while (!stopped) {
       let claimed = 0;
       try {
-        claimed = await pumpOnce();
+        claimed = await pumpOnce(HANDOFF_GRACE_MS);
         if (Date.now() - lastPurge > PURGE_EVERY_MS) {
           lastPurge = Date.now();
           await store.forgetProcessedBefore(
@@ -297,7 +304,7 @@ export function createEventBus({
     },
     /** Hands on everything due now (tools, benchmarks and tests that cannot wait for a poll). */
     async drain(): Promise<void> {
-      while ((await pumpOnce()) === BATCH);
+      while ((await pumpOnce(0)) === BATCH);
     },
     /** Stops claiming, waits for work in progress, closes the JetStream connection. */
     async stop() {

@@ -14,7 +14,13 @@ export function createEventStore() {
    */
   async function claim(
     db: Db,
-    { now, until, limit, id }: { now: Date; until: Date; limit: number; id?: string },
+    {
+      now,
+      until,
+      limit,
+      id,
+      writtenBefore,
+    }: { now: Date; until: Date; limit: number; id?: string; writtenBefore?: Date },
   ): Promise<OutboxRow[]> {
     const due = db
       .selectFrom('outbox_events')
@@ -22,6 +28,7 @@ export function createEventStore() {
       .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
       .$if(id === undefined, (q) => q.where('available_at', '<=', now))
       .$if(id !== undefined, (q) => q.where('id', '=', id ?? ''))
+      .$if(writtenBefore !== undefined, (q) => q.where('created_at', '<=', writtenBefore ?? now))
       .orderBy('available_at')
       .orderBy('seq')
       .limit(limit)

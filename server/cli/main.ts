@@ -1,0 +1,3 @@
+import { runCli } from './teeka.js';
+
+await runCli(process.argv);
