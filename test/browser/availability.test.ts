@@ -3,14 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { indiaDate } from '../../server/modules/facilities/dates.js';
 import { type TestApp, testApp } from '../helpers/app.js';
-import {
-  accessibilityViolations,
-  browserAvailable,
-  launchBrowser,
-  screenshot,
-} from '../helpers/browser.js';
+import { browserAvailable, launchBrowser, screenshot } from '../helpers/browser.js';
 import { givenFacilities } from '../helpers/facilities.js';
 import { listen } from '../helpers/server.js';
+import { expectNoSeriousViolations } from '../helpers/web.js';
 
 describe.runIf(browserAvailable)('public availability search in a real browser', () => {
   let t: TestApp;
@@ -67,10 +63,7 @@ describe.runIf(browserAvailable)('public availability search in a real browser',
       '₹1410',
     );
     await screenshot(page, 'availability-360');
-    const serious = (await accessibilityViolations(page)).filter(
-      (v) => v.impact === 'serious' || v.impact === 'critical',
-    );
-    expect(serious).toEqual([]);
+    await expectNoSeriousViolations(page);
 
     await page.getByLabel('Vaccine').selectOption('COVAXIN');
     expect(await centres(page)).toEqual(['Apollo Clinic Koramangala']);

@@ -4,24 +4,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { indiaDate } from '../../server/modules/facilities/dates.js';
-import {
-  accessibilityViolations,
-  browserAvailable,
-  launchBrowser,
-  screenshot,
-} from '../helpers/browser.js';
+import { browserAvailable, launchBrowser, screenshot } from '../helpers/browser.js';
 import { AADHAAR, bearer, type CitizenTestApp, citizenTestApp } from '../helpers/citizen.js';
 import { givenFacilities } from '../helpers/facilities.js';
 import { listen } from '../helpers/server.js';
+import { expectNoSeriousViolations } from '../helpers/web.js';
 
 const cowin = (iso: string) => iso.split('-').reverse().join('-');
-
-async function noSeriousViolations(page: Page) {
-  const serious = (await accessibilityViolations(page)).filter(
-    (v) => v.impact === 'serious' || v.impact === 'critical',
-  );
-  expect(serious).toEqual([]);
-}
 
 describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
   let t: CitizenTestApp;
@@ -72,7 +61,7 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
     });
     const page = await context.newPage();
     await page.goto(`${url}/citizen`);
-    await noSeriousViolations(page);
+    await expectNoSeriousViolations(page);
     await screenshot(page, 'citizen-login-360');
     await logIn(page, '9876502001');
     expect(await page.getByTestId('member').count()).toBe(0);
@@ -134,7 +123,7 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
     await expect.poll(() => appointment.textContent()).toContain(cowin(today));
     expect(await appointment.textContent()).toContain('09:00AM-11:00AM');
     await screenshot(page, 'citizen-account-360');
-    await noSeriousViolations(page);
+    await expectNoSeriousViolations(page);
 
     // Download the slip.
     const [download] = await Promise.all([
@@ -171,7 +160,7 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
     const log = page.getByTestId('access-entry').filter({ hasText: 'Meera Iyer' });
     await log.locator('table').waitFor();
     expect(await log.locator('tbody tr').count()).toBeGreaterThan(0);
-    await noSeriousViolations(page);
+    await expectNoSeriousViolations(page);
 
     // Log out: the page forgets the token and the server refuses it.
     const old = await token(page);
@@ -235,7 +224,7 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
       .locator('option', { hasText: 'महिला' })
       .waitFor({ state: 'attached' });
     await screenshot(page, 'citizen-hindi-360');
-    await noSeriousViolations(page);
+    await expectNoSeriousViolations(page);
     await page.close();
   });
 });
