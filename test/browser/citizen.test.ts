@@ -20,6 +20,12 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
   const tomorrow = indiaDate(new Date(), 1);
   let centreName: string;
 
+  /** The OTP of the latest SMS to `mobile`, once the app has written it (after its answer). */
+  async function otpFor(mobile: string): Promise<string> {
+    await expect.poll(() => t.outbox.lastOtp(mobile).catch(() => '')).toMatch(/^\d{6}$/);
+    return t.outbox.lastOtp(mobile);
+  }
+
   beforeAll(async () => {
     t = await citizenTestApp();
     url = await listen(t);
@@ -41,7 +47,7 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
     await page.getByLabel('Mobile number', { exact: true }).fill(mobile);
     await page.getByRole('button', { name: 'Get OTP' }).click();
     await page.getByLabel('OTP (6 digits)').waitFor();
-    await page.getByLabel('OTP (6 digits)').fill(await t.outbox.lastOtp(mobile));
+    await page.getByLabel('OTP (6 digits)').fill(await otpFor(mobile));
     await page.getByRole('button', { name: 'Verify and log in' }).click();
     await page.getByRole('heading', { name: 'My account' }).waitFor();
   }
@@ -186,7 +192,8 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('10-digit mobile');
     await page.getByLabel('Mobile number', { exact: true }).fill('9876502002');
     await page.getByRole('button', { name: 'Get OTP' }).click();
-    const right = await t.outbox.lastOtp('9876502002');
+    await page.getByLabel('OTP (6 digits)').waitFor();
+    const right = await otpFor('9876502002');
     const wrong = right === '000000' ? '111111' : '000000';
     await page.getByLabel('OTP (6 digits)').fill(wrong);
     await page.getByRole('button', { name: 'Verify and log in' }).click();
