@@ -3,6 +3,7 @@ import { type SyntheticEvent, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { ApiError } from '../api';
+import { FormProblem, ONE_TIME_CODE, TextField } from '../components/TextField';
 import { Link } from '../router';
 import { staffApi } from '../staff/api';
 
@@ -134,46 +135,28 @@ export function EnrolPage() {
           </div>
           <form className="panel" onSubmit={(e) => void submit(e)} noValidate>
             <h2>{t('staff.enrol.step2')}</h2>
-            <div className="field">
-              <label htmlFor={`${id}-password`}>{t('staff.enrol.password')}</label>
-              <input
-                id={`${id}-password`}
-                type="password"
-                autoComplete="new-password"
-                value={password}
-                aria-describedby={`${id}-password-hint`}
-                onChange={(e) => setPassword(e.target.value)}
-              />
-              <p className="hint" id={`${id}-password-hint`}>
-                {t('staff.enrol.passwordHint')}
-              </p>
-            </div>
-            <div className="field">
-              <label htmlFor={`${id}-again`}>{t('staff.enrol.again')}</label>
-              <input
-                id={`${id}-again`}
-                type="password"
-                autoComplete="new-password"
-                value={again}
-                onChange={(e) => setAgain(e.target.value)}
-              />
-            </div>
-            <div className="field">
-              <label htmlFor={`${id}-code`}>{t('staff.enrol.code')}</label>
-              <input
-                id={`${id}-code`}
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                maxLength={6}
-                value={code}
-                onChange={(e) => setCode(e.target.value.trim())}
-              />
-            </div>
-            {problem && (
-              <p role="alert" className="error">
-                {problem}
-              </p>
-            )}
+            <TextField
+              label={t('staff.enrol.password')}
+              hint={t('staff.enrol.passwordHint')}
+              type="password"
+              autoComplete="new-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+            <TextField
+              label={t('staff.enrol.again')}
+              type="password"
+              autoComplete="new-password"
+              value={again}
+              onChange={(e) => setAgain(e.target.value)}
+            />
+            <TextField
+              label={t('staff.enrol.code')}
+              {...ONE_TIME_CODE}
+              value={code}
+              onChange={(e) => setCode(e.target.value.trim())}
+            />
+            <FormProblem problem={problem} />
             <button type="submit" className="primary" disabled={busy}>
               {busy ? t('staff.enrol.saving') : t('staff.enrol.finish')}
             </button>

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 
 import { ApiError } from '../api';
 import { SessionExpiry } from '../components/SessionExpiry';
+import { FormProblem, ONE_TIME_CODE, TextField } from '../components/TextField';
 import { navigate } from '../router';
 import { csrf, type Grant, staffApi } from '../staff/api';
 
@@ -144,45 +145,27 @@ function StaffLogin({ notice, onSignedIn }: { notice: string | null; onSignedIn:
         </p>
       )}
       <form className="panel" onSubmit={(e) => void submit(e)} noValidate>
-        <div className="field">
-          <label htmlFor={`${id}-username`}>{t('staff.login.username')}</label>
-          <input
-            id={`${id}-username`}
-            autoComplete="username"
-            value={username}
-            onChange={(e) => setUsername(e.target.value.trim())}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-password`}>{t('staff.login.password')}</label>
-          <input
-            id={`${id}-password`}
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-code`}>{t('staff.login.code')}</label>
-          <input
-            id={`${id}-code`}
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            maxLength={6}
-            value={code}
-            aria-describedby={`${id}-code-hint`}
-            onChange={(e) => setCode(e.target.value.trim())}
-          />
-          <p className="hint" id={`${id}-code-hint`}>
-            {t('staff.login.codeHint')}
-          </p>
-        </div>
-        {problem && (
-          <p role="alert" className="error">
-            {problem}
-          </p>
-        )}
+        <TextField
+          label={t('staff.login.username')}
+          autoComplete="username"
+          value={username}
+          onChange={(e) => setUsername(e.target.value.trim())}
+        />
+        <TextField
+          label={t('staff.login.password')}
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        <TextField
+          label={t('staff.login.code')}
+          hint={t('staff.login.codeHint')}
+          {...ONE_TIME_CODE}
+          value={code}
+          onChange={(e) => setCode(e.target.value.trim())}
+        />
+        <FormProblem problem={problem} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? t('staff.login.checking') : t('staff.login.submit')}
         </button>
