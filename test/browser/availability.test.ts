@@ -3,14 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { indiaDate } from '../../server/modules/facilities/dates.js';
 import { type TestApp, testApp } from '../helpers/app.js';
-import {
-  accessibilityViolations,
-  browserAvailable,
-  launchBrowser,
-  screenshot,
-} from '../helpers/browser.js';
+import { browserAvailable, launchBrowser, screenshot } from '../helpers/browser.js';
 import { givenFacilities } from '../helpers/facilities.js';
 import { listen } from '../helpers/server.js';
+import { expectNoSeriousViolations } from '../helpers/web.js';
 
 describe.runIf(browserAvailable)('public availability search in a real browser', () => {
   let t: TestApp;
@@ -42,13 +38,18 @@ describe.runIf(browserAvailable)('public availability search in a real browser',
 
   const centres = (page: Page) => page.getByTestId('centre').locator('h3').allTextContents();
 
-  async function byDistrict(page: Page) {
+  /** Karnataka, then BBMP: the district choice starts the search. */
+  async function chooseBbmp(page: Page) {
     await page.goto(url);
     await page.getByLabel('State').selectOption({ label: 'Karnataka' });
     await expect
       .poll(() => page.getByLabel('District').locator('option').count())
       .toBeGreaterThan(30);
     await page.getByLabel('District').selectOption({ label: 'BBMP' });
+  }
+
+  async function byDistrict(page: Page) {
+    await chooseBbmp(page);
     await page.getByTestId('centre').first().waitFor();
   }
 
@@ -67,10 +68,7 @@ describe.runIf(browserAvailable)('public availability search in a real browser',
       '₹1410',
     );
     await screenshot(page, 'availability-360');
-    const serious = (await accessibilityViolations(page)).filter(
-      (v) => v.impact === 'serious' || v.impact === 'critical',
-    );
-    expect(serious).toEqual([]);
+    await expectNoSeriousViolations(page);
 
     await page.getByLabel('Vaccine').selectOption('COVAXIN');
     expect(await centres(page)).toEqual(['Apollo Clinic Koramangala']);
@@ -126,12 +124,7 @@ describe.runIf(browserAvailable)('public availability search in a real browser',
           })
         : route.continue(),
     );
-    await page.goto(url);
-    await page.getByLabel('State').selectOption({ label: 'Karnataka' });
-    await expect
-      .poll(() => page.getByLabel('District').locator('option').count())
-      .toBeGreaterThan(30);
-    await page.getByLabel('District').selectOption({ label: 'BBMP' });
+    await chooseBbmp(page);
     await expect
       .poll(() => page.getByRole('alert').textContent(), { timeout: 10_000 })
       .toContain('Too many searches');

@@ -4,24 +4,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { indiaDate } from '../../server/modules/facilities/dates.js';
-import {
-  accessibilityViolations,
-  browserAvailable,
-  launchBrowser,
-  screenshot,
-} from '../helpers/browser.js';
+import { browserAvailable, launchBrowser, screenshot } from '../helpers/browser.js';
 import { AADHAAR, bearer, type CitizenTestApp, citizenTestApp } from '../helpers/citizen.js';
 import { givenFacilities } from '../helpers/facilities.js';
 import { listen } from '../helpers/server.js';
+import { expectNoSeriousViolations } from '../helpers/web.js';
 
 const cowin = (iso: string) => iso.split('-').reverse().join('-');
-
-async function noSeriousViolations(page: Page) {
-  const serious = (await accessibilityViolations(page)).filter(
-    (v) => v.impact === 'serious' || v.impact === 'critical',
-  );
-  expect(serious).toEqual([]);
-}
 
 describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
   let t: CitizenTestApp;
@@ -30,6 +19,12 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
   const today = indiaDate(new Date());
   const tomorrow = indiaDate(new Date(), 1);
   let centreName: string;
+
+  /** The OTP of the latest SMS to `mobile`, once the app has written it (after its answer). */
+  async function otpFor(mobile: string): Promise<string> {
+    await expect.poll(() => t.outbox.lastOtp(mobile).catch(() => '')).toMatch(/^\d{6}$/);
+    return t.outbox.lastOtp(mobile);
+  }
 
   beforeAll(async () => {
     t = await citizenTestApp();
@@ -52,7 +47,7 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
     await page.getByLabel('Mobile number', { exact: true }).fill(mobile);
     await page.getByRole('button', { name: 'Get OTP' }).click();
     await page.getByLabel('OTP (6 digits)').waitFor();
-    await page.getByLabel('OTP (6 digits)').fill(await t.outbox.lastOtp(mobile));
+    await page.getByLabel('OTP (6 digits)').fill(await otpFor(mobile));
     await page.getByRole('button', { name: 'Verify and log in' }).click();
     await page.getByRole('heading', { name: 'My account' }).waitFor();
   }
@@ -72,7 +67,7 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
     });
     const page = await context.newPage();
     await page.goto(`${url}/citizen`);
-    await noSeriousViolations(page);
+    await expectNoSeriousViolations(page);
     await screenshot(page, 'citizen-login-360');
     await logIn(page, '9876502001');
     expect(await page.getByTestId('member').count()).toBe(0);
@@ -134,7 +129,7 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
     await expect.poll(() => appointment.textContent()).toContain(cowin(today));
     expect(await appointment.textContent()).toContain('09:00AM-11:00AM');
     await screenshot(page, 'citizen-account-360');
-    await noSeriousViolations(page);
+    await expectNoSeriousViolations(page);
 
     // Download the slip.
     const [download] = await Promise.all([
@@ -171,7 +166,7 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
     const log = page.getByTestId('access-entry').filter({ hasText: 'Meera Iyer' });
     await log.locator('table').waitFor();
     expect(await log.locator('tbody tr').count()).toBeGreaterThan(0);
-    await noSeriousViolations(page);
+    await expectNoSeriousViolations(page);
 
     // Log out: the page forgets the token and the server refuses it.
     const old = await token(page);
@@ -197,7 +192,8 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('10-digit mobile');
     await page.getByLabel('Mobile number', { exact: true }).fill('9876502002');
     await page.getByRole('button', { name: 'Get OTP' }).click();
-    const right = await t.outbox.lastOtp('9876502002');
+    await page.getByLabel('OTP (6 digits)').waitFor();
+    const right = await otpFor('9876502002');
     const wrong = right === '000000' ? '111111' : '000000';
     await page.getByLabel('OTP (6 digits)').fill(wrong);
     await page.getByRole('button', { name: 'Verify and log in' }).click();
@@ -235,7 +231,7 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
       .locator('option', { hasText: 'महिला' })
       .waitFor({ state: 'attached' });
     await screenshot(page, 'citizen-hindi-360');
-    await noSeriousViolations(page);
+    await expectNoSeriousViolations(page);
     await page.close();
   });
 });

@@ -10,15 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base45Decode } from '../../server/modules/certificates/encoding.js';
 import { encodeQrText } from '../../server/modules/certificates/qr.js';
 import type { Certificate } from '../../server/modules/certificates/service.js';
-import {
-  accessibilityViolations,
-  browserAvailable,
-  launchBrowser,
-  screenshot,
-} from '../helpers/browser.js';
+import { browserAvailable, launchBrowser, screenshot } from '../helpers/browser.js';
 import { listen } from '../helpers/server.js';
 import {
   certificateTestApp,
+  expectNoSeriousViolations,
   firstDose,
   qrVideoFile,
   registeredBeneficiary,
@@ -105,10 +101,7 @@ describe.runIf(browserAvailable)('certificate verifier page in a real browser', 
     expect(answer.text).toContain(certificate.certificateId);
     expect(await page.getByTestId('revocation-note').textContent()).toContain('just now');
     await screenshot(page, 'verify-valid-360');
-    const serious = (await accessibilityViolations(page)).filter(
-      (v) => v.impact === 'serious' || v.impact === 'critical',
-    );
-    expect(serious).toEqual([]);
+    await expectNoSeriousViolations(page);
     await context.close();
   });
 
@@ -258,10 +251,7 @@ describe.runIf(browserAvailable)('certificate verifier page in a real browser', 
       .toBe('मान्य प्रमाणपत्र');
     expect(await page.getByTestId('fact-dose').textContent()).toBe('2 में से खुराक 1');
     await screenshot(page, 'verify-valid-hindi-360');
-    const serious = (await accessibilityViolations(page)).filter(
-      (v) => v.impact === 'serious' || v.impact === 'critical',
-    );
-    expect(serious).toEqual([]);
+    await expectNoSeriousViolations(page);
     await context.close();
   });
 });

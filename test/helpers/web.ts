@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+
 import { loadConfig } from '../../server/config.js';
 import { createKeyRing, parseMasterKeys } from '../../server/crypto/keys.js';
 import { createCertificateModule } from '../../server/modules/certificates/module.js';
@@ -8,7 +11,16 @@ import { qrModules } from '../../server/modules/certificates/qr.js';
 import type { CertificateInput } from '../../server/modules/certificates/schemas.js';
 import { systemClock } from '../../server/platform/clock.js';
 import { createLimits } from '../../server/platform/limits.js';
+import { accessibilityViolations } from './browser.js';
 import { bearer, type CitizenTestApp, citizenTestApp, login } from './citizen.js';
+
+/** Fails the test on any serious or critical axe-core violation in the page as it is now. */
+export async function expectNoSeriousViolations(page: Page): Promise<void> {
+  const serious = (await accessibilityViolations(page)).filter(
+    (v) => v.impact === 'serious' || v.impact === 'critical',
+  );
+  expect(serious).toEqual([]);
+}
 
 /**
  * The real app on a socket-ready test database with a master key the test knows, and the

@@ -11,6 +11,8 @@ const SearchPage = lazy(() =>
 const CitizenPage = lazy(() =>
   import('./pages/CitizenPage').then((m) => ({ default: m.CitizenPage })),
 );
+const StaffPage = lazy(() => import('./pages/StaffPage').then((m) => ({ default: m.StaffPage })));
+const EnrolPage = lazy(() => import('./pages/EnrolPage').then((m) => ({ default: m.EnrolPage })));
 const VerifyPage = lazy(() =>
   import('./pages/VerifyPage').then((m) => ({ default: m.VerifyPage })),
 );
@@ -20,12 +22,16 @@ interface Route {
   /** i18n key of the navigation label and the document title. */
   label: string;
   page: () => ReactNode;
+  /** Reached by a link of its own (an enrolment link), not from the menu. */
+  unlisted?: boolean;
 }
 
 const ROUTES: Route[] = [
   { path: '/', label: 'nav.search', page: () => <SearchPage /> },
   { path: '/verify', label: 'nav.verify', page: () => <VerifyPage /> },
   { path: '/citizen', label: 'nav.citizen', page: () => <CitizenPage /> },
+  { path: '/staff', label: 'nav.staff', page: () => <StaffPage /> },
+  { path: '/staff/enrol', label: 'staff.enrol.title', page: () => <EnrolPage />, unlisted: true },
 ];
 
 export function App() {
@@ -49,7 +55,7 @@ export function App() {
         </div>
         <LanguageSwitch />
         <nav aria-label={t('nav.label')} className="site-nav">
-          {ROUTES.map((r) => (
+          {ROUTES.filter((r) => !r.unlisted).map((r) => (
             <Link key={r.path} href={r.path} aria-current={r.path === path ? 'page' : undefined}>
               {t(r.label)}
             </Link>

@@ -16,11 +16,15 @@ interface RequestOptions {
   token?: string | undefined;
   /** The response is a file (a PDF): return it as a Blob. */
   blob?: boolean;
+  headers?: Record<string, string>;
 }
 
 /** One call to the Teeka API: JSON in and out, problem+json errors as ApiError. */
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const headers = new Headers({ accept: options.blob ? '*/*' : 'application/json' });
+  const headers = new Headers({
+    ...options.headers,
+    accept: options.blob ? '*/*' : 'application/json',
+  });
   if (options.body !== undefined) headers.set('content-type', 'application/json');
   if (options.token) headers.set('authorization', `Bearer ${options.token}`);
   const response = await fetch(path, {

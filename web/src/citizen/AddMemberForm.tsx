@@ -3,6 +3,7 @@ import { type SyntheticEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { ApiError } from '../api';
+import { FormProblem, TextField } from '../components/TextField';
 import type { CitizenApi } from './api';
 
 /** Registers one more person under this mobile number (CoWIN: at most 4). */
@@ -82,27 +83,21 @@ export function AddMemberForm({
       aria-labelledby={field('title')}
     >
       <h2 id={field('title')}>{t('citizen.member.title')}</h2>
-      <div className="field">
-        <label htmlFor={field('name')}>{t('citizen.member.name')}</label>
-        <input
-          id={field('name')}
-          autoComplete="name"
-          maxLength={100}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-        />
-        <p className="hint">{t('citizen.member.nameHint')}</p>
-      </div>
-      <div className="field">
-        <label htmlFor={field('year')}>{t('citizen.member.birthYear')}</label>
-        <input
-          id={field('year')}
-          inputMode="numeric"
-          maxLength={4}
-          value={birthYear}
-          onChange={(e) => setBirthYear(e.target.value.trim())}
-        />
-      </div>
+      <TextField
+        label={t('citizen.member.name')}
+        hint={t('citizen.member.nameHint')}
+        autoComplete="name"
+        maxLength={100}
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+      />
+      <TextField
+        label={t('citizen.member.birthYear')}
+        inputMode="numeric"
+        maxLength={4}
+        value={birthYear}
+        onChange={(e) => setBirthYear(e.target.value.trim())}
+      />
       <div className="field">
         <label htmlFor={field('gender')}>{t('citizen.member.gender')}</label>
         <select id={field('gender')} value={gender} onChange={(e) => setGender(e.target.value)}>
@@ -125,26 +120,19 @@ export function AddMemberForm({
           ))}
         </select>
       </div>
-      <div className="field">
-        <label htmlFor={field('idNumber')}>{t('citizen.member.idNumber')}</label>
-        <input
-          id={field('idNumber')}
-          autoComplete="off"
-          maxLength={40}
-          value={idNumber}
-          onChange={(e) => setIdNumber(e.target.value)}
-        />
-      </div>
+      <TextField
+        label={t('citizen.member.idNumber')}
+        autoComplete="off"
+        maxLength={40}
+        value={idNumber}
+        onChange={(e) => setIdNumber(e.target.value)}
+      />
       <label className="check">
         <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} />
         {t('citizen.member.consent')}
       </label>
       {(idTypes.isError || genders.isError) && <p role="alert">{t('search.error')}</p>}
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <FormProblem problem={problem} />
       <div className="actions">
         <button type="submit" className="primary" disabled={busy}>
           {busy ? t('citizen.member.saving') : t('citizen.member.add')}

@@ -1,7 +1,8 @@
-import { type SyntheticEvent, useId, useState } from 'react';
+import { type SyntheticEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { ApiError } from '../api';
+import { FormProblem, ONE_TIME_CODE, TextField } from '../components/TextField';
 import { citizenAuth } from './api';
 
 const MOBILE = /^[6-9]\d{9}$/;
@@ -26,8 +27,6 @@ export function LoginForm({
   notice?: string;
 }) {
   const { t } = useTranslation();
-  const mobileField = useId();
-  const otpField = useId();
   const [mobile, setMobile] = useState('');
   const [txnId, setTxnId] = useState<string | null>(null);
   const [otp, setOtp] = useState('');
@@ -79,22 +78,16 @@ export function LoginForm({
       )}
       {txnId === null ? (
         <form className="panel" onSubmit={(e) => void send(e)} noValidate>
-          <div className="field">
-            <label htmlFor={mobileField}>{t('citizen.login.mobile')}</label>
-            <input
-              id={mobileField}
-              type="tel"
-              inputMode="numeric"
-              autoComplete="tel-national"
-              maxLength={10}
-              value={mobile}
-              aria-describedby={`${mobileField}-hint`}
-              onChange={(e) => setMobile(e.target.value.trim())}
-            />
-            <p className="hint" id={`${mobileField}-hint`}>
-              {t('citizen.login.mobileHint')}
-            </p>
-          </div>
+          <TextField
+            label={t('citizen.login.mobile')}
+            hint={t('citizen.login.mobileHint')}
+            type="tel"
+            inputMode="numeric"
+            autoComplete="tel-national"
+            maxLength={10}
+            value={mobile}
+            onChange={(e) => setMobile(e.target.value.trim())}
+          />
           <button type="submit" className="primary" disabled={busy}>
             {busy ? t('citizen.login.sending') : t('citizen.login.getOtp')}
           </button>
@@ -102,17 +95,12 @@ export function LoginForm({
       ) : (
         <form className="panel" onSubmit={(e) => void confirm(e)} noValidate>
           <p role="status">{t('citizen.login.sent', { last: mobile.slice(-4) })}</p>
-          <div className="field">
-            <label htmlFor={otpField}>{t('citizen.login.otp')}</label>
-            <input
-              id={otpField}
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              maxLength={6}
-              value={otp}
-              onChange={(e) => setOtp(e.target.value.trim())}
-            />
-          </div>
+          <TextField
+            label={t('citizen.login.otp')}
+            {...ONE_TIME_CODE}
+            value={otp}
+            onChange={(e) => setOtp(e.target.value.trim())}
+          />
           <div className="actions">
             <button type="submit" className="primary" disabled={busy}>
               {busy ? t('citizen.login.checking') : t('citizen.login.confirm')}
@@ -130,11 +118,7 @@ export function LoginForm({
           </div>
         </form>
       )}
-      {problem && (
-        <p role="alert" className="error">
-          {t(problem)}
-        </p>
-      )}
+      <FormProblem problem={problem && t(problem)} />
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { ApiError } from '../api';
+import { FormProblem } from '../components/TextField';
 import { type Appointment, type Beneficiary, type CitizenApi, saveFile } from './api';
 
 /** One registered person: their facts (masked by the server) and open appointments. */
@@ -117,11 +118,7 @@ export function MemberCard({
           {t('citizen.appointment.book')}
         </button>
       )}
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <FormProblem problem={problem} />
     </li>
   );
 }

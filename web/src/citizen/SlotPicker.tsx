@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { indiaDate } from '../../../server/modules/facilities/dates.js';
 import { api, ApiError, type CalendarCentre, type CalendarSession } from '../api';
 import { cowinDate } from '../availability';
+import { FormProblem, TextField } from '../components/TextField';
 
 export interface Picked {
   centre: CalendarCentre;
@@ -108,16 +109,13 @@ export function SlotPicker({
       ) : (
         <>
           <form onSubmit={search} noValidate className="inline-form">
-            <div className="field">
-              <label htmlFor={pinField}>{t('search.pincode')}</label>
-              <input
-                id={pinField}
-                inputMode="numeric"
-                maxLength={6}
-                value={pincode}
-                onChange={(e) => setPincode(e.target.value.trim())}
-              />
-            </div>
+            <TextField
+              label={t('search.pincode')}
+              inputMode="numeric"
+              maxLength={6}
+              value={pincode}
+              onChange={(e) => setPincode(e.target.value.trim())}
+            />
             <button type="submit">{t('search.search')}</button>
           </form>
           {calendar.isFetching && <p role="status">{t('search.searching')}</p>}
@@ -159,11 +157,7 @@ export function SlotPicker({
           </ul>
         </>
       )}
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <FormProblem problem={problem} />
       <button type="button" className="link-button" onClick={onClose}>
         {t('citizen.book.close')}
       </button>

@@ -23,9 +23,12 @@ export function jwtExpiry(token: string): Date | undefined {
 export function SessionExpiry({
   expiresAt,
   onExpired,
+  onExtend,
 }: {
   expiresAt: Date;
   onExpired: () => void;
+  /** Where a session ends for want of use, a request keeps it alive: offer to make one. */
+  onExtend?: () => Promise<void>;
 }) {
   const { t } = useTranslation();
   const [now, setNow] = useState(() => Date.now());
@@ -39,8 +42,13 @@ export function SessionExpiry({
   }, [left, onExpired]);
   if (left > WARN_MS || left <= 0) return null;
   return (
-    <p role="alert" className="warning" data-testid="session-warning">
-      {t('session.ending', { minutes: Math.max(1, Math.ceil(left / 60_000)) })}
-    </p>
+    <div role="alert" className="warning" data-testid="session-warning">
+      <p>{t('session.ending', { minutes: Math.max(1, Math.ceil(left / 60_000)) })}</p>
+      {onExtend && (
+        <button type="button" onClick={() => void onExtend().catch(onExpired)}>
+          {t('session.extend')}
+        </button>
+      )}
+    </div>
   );
 }

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { indiaDate } from '../../../server/modules/facilities/dates.js';
 import { api } from '../api';
 import { type AvailabilityQuery, AvailabilityResults } from '../components/AvailabilityResults';
+import { TextField } from '../components/TextField';
 
 const PINCODE = /^[1-9]\d{5}$/;
 
@@ -111,22 +112,17 @@ export function SearchPage() {
         </div>
       ) : (
         <form className="panel" onSubmit={searchPin} noValidate>
-          <div className="field">
-            <label htmlFor={pinField}>{t('search.pincode')}</label>
-            <input
-              id={pinField}
-              inputMode="numeric"
-              autoComplete="postal-code"
-              maxLength={6}
-              value={pincode}
-              aria-invalid={pinError}
-              aria-describedby={`${pinField}-hint`}
-              onChange={(event) => setPincode(event.target.value.trim())}
-            />
-            <p className="hint" id={`${pinField}-hint`} role={pinError ? 'alert' : undefined}>
-              {pinError ? t('search.pinInvalid') : t('search.pinHint')}
-            </p>
-          </div>
+          <TextField
+            label={t('search.pincode')}
+            hint={pinError ? t('search.pinInvalid') : t('search.pinHint')}
+            hintRole={pinError ? 'alert' : undefined}
+            inputMode="numeric"
+            autoComplete="postal-code"
+            maxLength={6}
+            value={pincode}
+            aria-invalid={pinError}
+            onChange={(event) => setPincode(event.target.value.trim())}
+          />
           <button type="submit" className="primary">
             {t('search.search')}
           </button>

@@ -3,12 +3,16 @@ import { useTranslation } from 'react-i18next';
 
 import { loadIssuer, type TrustedIssuer } from '../verifier/issuer';
 import { loadRevocations } from '../verifier/revocations';
-import { openCamera, readQrFromImage, readQrFromVideo } from '../verifier/scan';
 import { checkSignature, type Outcome, withRevocations } from '../verifier/verify';
 import { VerifyResult } from './VerifyResult';
 
 type Keys = { state: 'loading' } | { state: 'ready'; issuer: TrustedIssuer } | { state: 'missing' };
 export type Shown = Outcome | { status: 'no-qr' } | { status: 'no-keys' };
+
+// The QR image decoder (jsQR) is a third of this page's script: fetched only when the user
+// uploads an image or turns the camera on, so pasting QR text stays light.
+type Scanner = typeof import('../verifier/scan');
+const loadScanner = (): Promise<Scanner> => import('../verifier/scan');
 
 /** Camera frames are read this often: quick enough to feel instant, light on a cheap phone. */
 const SCAN_INTERVAL_MS = 250;
@@ -24,6 +28,7 @@ export function VerifyPage() {
   const [camera, setCamera] = useState<'off' | 'starting' | 'on' | 'failed'>('off');
   const video = useRef<HTMLVideoElement>(null);
   const stream = useRef<MediaStream | null>(null);
+  const scanner = useRef<Scanner | null>(null);
 
   useEffect(() => {
     loadIssuer({ preferSaved: false }).then(
@@ -67,7 +72,7 @@ export function VerifyPage() {
     if (camera !== 'on') return;
     const timer = window.setInterval(() => {
       const element = video.current;
-      const found = element ? readQrFromVideo(element) : undefined;
+      const found = element ? scanner.current?.readQrFromVideo(element) : undefined;
       if (found === undefined) return;
       stopCamera();
       setText(found);
@@ -82,7 +87,8 @@ export function VerifyPage() {
     setCamera('starting');
     setShown(null);
     try {
-      stream.current = await openCamera();
+      scanner.current = await loadScanner();
+      stream.current = await scanner.current.openCamera();
       if (video.current) {
         video.current.srcObject = stream.current;
         await video.current.play();
@@ -100,7 +106,9 @@ export function VerifyPage() {
     if (!file) return;
     setBusy(true);
     setShown(null);
-    const found = await readQrFromImage(file).catch(() => undefined);
+    const found = await loadScanner()
+      .then((loaded) => loaded.readQrFromImage(file))
+      .catch(() => undefined);
     if (found === undefined) {
       setBusy(false);
       setShown({ status: 'no-qr' });
