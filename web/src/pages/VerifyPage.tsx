@@ -31,7 +31,7 @@ export function VerifyPage() {
   const scanner = useRef<Scanner | null>(null);
 
   useEffect(() => {
-    loadIssuer({ preferSaved: false }).then(
+    loadIssuer().then(
       (issuer) => setKeys({ state: 'ready', issuer }),
       () => setKeys({ state: 'missing' }),
     );
@@ -42,12 +42,11 @@ export function VerifyPage() {
       setBusy(true);
       setShown(null);
       try {
-        let issuer =
-          keys.state === 'ready' ? keys.issuer : await loadIssuer({ preferSaved: false });
+        let issuer = keys.state === 'ready' ? keys.issuer : await loadIssuer();
         let check = await checkSignature(qrText, issuer);
         // A key published after this page fetched the keys (a rotation): ask the server once.
         if (!check.ok && check.reason === 'unknown-key' && navigator.onLine) {
-          issuer = await loadIssuer({ preferSaved: false });
+          issuer = await loadIssuer();
           check = await checkSignature(qrText, issuer);
         }
         setKeys({ state: 'ready', issuer });

@@ -61,17 +61,12 @@ async function trust(document: DidDocument, fetchedAt: string, offline: boolean)
 }
 
 /**
- * The issuer's keys from /.well-known/did.json, saved for offline use. With `preferSaved`
- * the saved copy is used without asking the server (a page that already fetched them);
- * otherwise the server is asked first and the saved copy is the fallback.
+ * The issuer's keys from /.well-known/did.json, saved for offline use: the server is asked
+ * first (keys may have rotated), the saved copy is the fallback when it cannot be reached.
  */
-export async function loadIssuer({
-  preferSaved,
-}: {
-  preferSaved: boolean;
-}): Promise<TrustedIssuer> {
+export async function loadIssuer(): Promise<TrustedIssuer> {
   const kept = saved();
-  if (kept && (preferSaved || !navigator.onLine)) return trust(kept.document, kept.fetchedAt, true);
+  if (kept && !navigator.onLine) return trust(kept.document, kept.fetchedAt, true);
   try {
     const document = didDocumentResponse.parse(await api.issuerDidDocument());
     const fetchedAt = new Date().toISOString();
