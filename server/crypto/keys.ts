@@ -3,6 +3,7 @@ import {
   createDecipheriv,
   createHmac,
   createPrivateKey,
+  createPublicKey,
   hkdfSync,
   type KeyObject,
   randomBytes,
@@ -156,4 +157,24 @@ export function blindIndex(ring: KeyRing, purpose: string, normalized: string): 
   return createHmac('sha256', ring.derive(`index:${purpose}`, ring.indexId))
     .update(normalized, 'utf8')
     .digest('base64url');
+}
+
+/**
+ * The signing key of one token purpose under the current master key, and the public key of
+ * any master key id a token names (cached), so tokens signed before a master-key rotation
+ * still verify on every node.
+ */
+export function tokenSigningKeys(keys: KeyRing, purpose: string) {
+  const publicKeys = new Map<string, KeyObject>();
+  return {
+    signingKey: keys.ed25519(purpose),
+    publicKey: (masterId: string): KeyObject => {
+      let key = publicKeys.get(masterId);
+      if (!key) {
+        key = createPublicKey(keys.ed25519(purpose, masterId));
+        publicKeys.set(masterId, key);
+      }
+      return key;
+    },
+  };
 }

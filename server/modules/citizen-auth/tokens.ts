@@ -1,8 +1,8 @@
-import { createPublicKey, type KeyObject, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import { errors, jwtVerify, SignJWT } from 'jose';
 
-import type { KeyRing } from '../../crypto/keys.js';
+import { type KeyRing, tokenSigningKeys } from '../../crypto/keys.js';
 import type { Clock } from '../../platform/clock.js';
 
 /**
@@ -31,16 +31,7 @@ export function createCitizenTokens({
   clock: Clock;
   ttlSeconds: number;
 }) {
-  const publicKeys = new Map<string, KeyObject>();
-  const publicKey = (kid: string) => {
-    let key = publicKeys.get(kid);
-    if (!key) {
-      key = createPublicKey(keys.ed25519(PURPOSE, kid));
-      publicKeys.set(kid, key);
-    }
-    return key;
-  };
-  const signingKey = keys.ed25519(PURPOSE);
+  const { signingKey, publicKey } = tokenSigningKeys(keys, PURPOSE);
 
   return {
     async issue(mobileRef: string): Promise<{ token: string; claims: CitizenClaims }> {

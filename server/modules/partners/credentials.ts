@@ -1,9 +1,9 @@
-import { createHmac, createPublicKey, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { timingSafeEqual } from 'node:crypto';
 
 import { errors, jwtVerify, SignJWT } from 'jose';
 
-import type { KeyRing } from '../../crypto/keys.js';
+import { type KeyRing, tokenSigningKeys } from '../../crypto/keys.js';
 import type { Clock } from '../../platform/clock.js';
 import { type Scope, SCOPES } from './scopes.js';
 
@@ -53,16 +53,7 @@ export interface PartnerClaims {
  * and verifies alike), algorithm pinned, audience "teeka:partner", 5 minutes.
  */
 export function createPartnerTokens({ keys, clock }: { keys: KeyRing; clock: Clock }) {
-  const publicKeys = new Map<string, KeyObject>();
-  const publicKey = (kid: string) => {
-    let key = publicKeys.get(kid);
-    if (!key) {
-      key = createPublicKey(keys.ed25519(TOKEN_PURPOSE, kid));
-      publicKeys.set(kid, key);
-    }
-    return key;
-  };
-  const signingKey = keys.ed25519(TOKEN_PURPOSE);
+  const { signingKey, publicKey } = tokenSigningKeys(keys, TOKEN_PURPOSE);
 
   return {
     async issue(clientId: string, scopes: Scope[], generation: number) {
