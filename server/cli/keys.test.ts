@@ -1,13 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-
 import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { doseFacts } from '../../test/helpers/certificates.js';
-import { engine, freshDatabase } from '../../test/helpers/db.js';
+import { cliDeployment, teeka } from '../../test/helpers/cli.js';
 import { loadConfig } from '../config.js';
 import { createKeyRing, parseMasterKeys } from '../crypto/keys.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -17,47 +12,11 @@ import { createCertificateModule } from '../modules/certificates/module.js';
 import { systemClock } from '../platform/clock.js';
 import { createLimits } from '../platform/limits.js';
 import { registerKeyCommands } from './keys.js';
-import { runCli } from './teeka.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const step of cleanup) await step();
 });
-
-/** `teeka ...` in this test's process, on the deployment's settings from the environment (as staff.test.ts). */
-async function teeka(env: Record<string, string>, ...args: string[]) {
-  const saved = { ...process.env };
-  const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((line: string) => lines.push(line));
-  Object.assign(process.env, env);
-  process.exitCode = undefined;
-  try {
-    await runCli(['node', 'teeka', ...args]);
-    const code: unknown = process.exitCode;
-    return { code: typeof code === 'number' ? code : 0, output: lines.join('\n') };
-  } finally {
-    process.exitCode = undefined;
-    process.env = saved;
-    log.mockRestore();
-  }
-}
-
-async function deployment(): Promise<Record<string, string>> {
-  const base = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    TEEKA_DEMO_SEED: 'false',
-    TEEKA_MASTER_KEY: `k1:${randomBytes(32).toString('base64')}`,
-  };
-  if (engine === 'postgres') {
-    const database = await freshDatabase(2);
-    cleanup.push(() => database.close());
-    return { ...base, DATABASE_URL: database.url ?? '' };
-  }
-  const dir = await mkdtemp(path.join(tmpdir(), 'teeka-keys-'));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  return { ...base, TEEKA_DATA_DIR: dir };
-}
 
 /** The deployment's app and a certificate node on it (as dose recording would be), fresh caches. */
 async function openDeployment(env: Record<string, string>) {
@@ -109,7 +68,7 @@ async function openDeployment(env: Record<string, string>) {
 
 describe('teeka keys rotate', () => {
   it('turns over the key of each format: the new key signs, what the old one signed still verifies', async () => {
-    const env = await deployment();
+    const env = await cliDeployment(cleanup);
     let deployed = await openDeployment(env);
     const before = await deployed.issueAll('87654321098765');
     await deployed.close();
