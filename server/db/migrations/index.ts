@@ -8,11 +8,11 @@ import * as m0020 from './0020_citizens.js';
 import * as m0030 from './0030_staff.js';
 import * as m0040 from './0040_appointments.js';
 import * as m0070 from './0070_certificates.js';
-import * as m0100 from './0100_outbox.js';
-import * as m0080 from './0080_vaccinations.js';
 import * as m0075 from './0075_certificate_format_keys.js';
+import * as m0080 from './0080_vaccinations.js';
 import * as m0090 from './0090_partners.js';
 import * as m0095 from './0095_kill_switch.js';
+import * as m0100 from './0100_outbox.js';
 
 /** Applied in key order; a migration, once released, is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -24,9 +24,9 @@ export const migrations: Record<string, Migration> = {
   '0030_staff': m0030,
   '0040_appointments': m0040,
   '0070_certificates': m0070,
-  '0100_outbox': m0100,
-  '0080_vaccinations': m0080,
   '0075_certificate_format_keys': m0075,
+  '0080_vaccinations': m0080,
   '0090_partners': m0090,
   '0095_kill_switch': m0095,
+  '0100_outbox': m0100,
 };

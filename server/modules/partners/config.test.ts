@@ -17,7 +17,7 @@ describe('partner settings', () => {
     ['TEEKA_PARTNER_ENUMERATION_WINDOW_SECONDS', '604801'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     expect(() => loadConfig({ NODE_ENV: 'test', [name]: value })).toThrow(
-      new RegExp(`^Invalid configuration: ${name}=.* is not valid: expected`),
+      `Invalid configuration: ${name}="${value}" is not valid: expected`,
     );
   });
 });
