@@ -1,63 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 
-import { afterAll, describe, expect, it, vi } from 'vitest';
-
-import { engine, freshDatabase } from '../../test/helpers/db.js';
+import { cliDeployment, teeka } from '../../test/helpers/cli.js';
 import { linkToken, staffClient } from '../../test/helpers/staff.js';
 import { loadConfig } from '../config.js';
 import { openConfiguredDatabase } from '../db/open.js';
 import { buildApp } from '../http/app.js';
 import { manualClock } from '../platform/clock.js';
-import { runCli } from './teeka.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const step of cleanup) await step();
 });
 
-/**
- * `teeka ...` as an operator runs it, on the deployment's settings from the environment.
- * In this test's own process (vitest gives each file one), which spares a tsx start per call.
- */
-async function teeka(env: Record<string, string>, ...args: string[]) {
-  const saved = { ...process.env };
-  const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((line: string) => lines.push(line));
-  const error = vi.spyOn(console, 'error').mockImplementation((line: string) => lines.push(line));
-  Object.assign(process.env, env);
-  process.exitCode = undefined;
-  try {
-    await runCli(['node', 'teeka', ...args]);
-    // The CLI reports a refusal through process.exitCode, as a real process would exit.
-    const code: unknown = process.exitCode;
-    return { code: typeof code === 'number' ? code : 0, output: lines.join('\n') };
-  } finally {
-    process.exitCode = undefined;
-    process.env = saved;
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
-
+/** A fresh deployment whose enrolment links start with a public URL. */
 async function deployment(): Promise<Record<string, string>> {
-  const base = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    TEEKA_DEMO_SEED: 'false',
-    TEEKA_MASTER_KEY: `k1:${randomBytes(32).toString('base64')}`,
-    TEEKA_PUBLIC_URL: 'https://teeka.example.org/',
-  };
-  if (engine === 'postgres') {
-    const database = await freshDatabase(2);
-    cleanup.push(() => database.close());
-    return { ...base, DATABASE_URL: database.url ?? '' };
-  }
-  const dir = await mkdtemp(path.join(tmpdir(), 'teeka-cli-'));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  return { ...base, TEEKA_DATA_DIR: dir };
+  return { ...(await cliDeployment(cleanup)), TEEKA_PUBLIC_URL: 'https://teeka.example.org/' };
 }
 
 describe('teeka staff', () => {

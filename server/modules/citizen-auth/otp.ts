@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 import type { KeyRing } from '../../crypto/keys.js';
+import type { Limits } from '../../platform/limits.js';
 
 /** Six digits from the CSPRNG, leading zeros kept. */
 export function newOtp(): string {
@@ -27,4 +28,12 @@ export function otpHash(keys: KeyRing, txnId: string, digest: string): Buffer {
 export function otpMatches(stored: string | undefined, candidate: Buffer): boolean {
   const expected = stored ? Buffer.from(stored, 'base64url') : randomBytes(candidate.length);
   return expected.length === candidate.length && timingSafeEqual(expected, candidate);
+}
+
+/**
+ * Every OTP SMS of the deployment (citizen logins and partner consents alike) draws on one
+ * hourly budget (TEEKA_SMS_BUDGET_PER_HOUR): it caps what an SMS-pumping attack can cost.
+ */
+export function smsBudgetLimiter(limits: Limits, perHour: number) {
+  return limits.limiter({ name: 'sms-budget', points: perHour, durationSeconds: 3600 });
 }

@@ -11,7 +11,7 @@ import type { EventBus } from '../events/module.js';
 import { queueSms } from '../notifications/sms.js';
 import { decided } from './decided.js';
 import { encryptMobile, MOBILE_PURPOSE, mobileRef } from './mobile.js';
-import { newOtp, otpDigest, otpHash, otpMatches } from './otp.js';
+import { newOtp, otpDigest, otpHash, otpMatches, smsBudgetLimiter } from './otp.js';
 import type { CitizenAuthStore } from './store.js';
 import type { CitizenClaims, CitizenTokens } from './tokens.js';
 
@@ -55,11 +55,7 @@ export function createCitizenAuthService({
     points: otpConfig.perMobile,
     durationSeconds: WINDOW_SECONDS,
   });
-  const smsBudget = limits.limiter({
-    name: 'sms-budget',
-    points: otpConfig.smsBudgetPerHour,
-    durationSeconds: 3600,
-  });
+  const smsBudget = smsBudgetLimiter(limits, otpConfig.smsBudgetPerHour);
   const confirmsPerIp = limits.limiter({
     name: 'otp-confirm-ip',
     // Every OTP an address may request, with all its tries: more is guessing across txns.

@@ -12,7 +12,7 @@ import type { AuditEvent, AuditService, RequestContext } from '../audit/service.
 import type { BeneficiaryService } from '../beneficiaries/service.js';
 import { decided } from '../citizen-auth/decided.js';
 import { mobileRef } from '../citizen-auth/mobile.js';
-import { newOtp, otpDigest, otpHash, otpMatches } from '../citizen-auth/otp.js';
+import { newOtp, otpDigest, otpHash, otpMatches, smsBudgetLimiter } from '../citizen-auth/otp.js';
 import { MAX_OTP_ATTEMPTS } from '../citizen-auth/service.js';
 import type { EnumerationDetector } from './enumeration.js';
 import { partnerActor, type PartnerCaller } from './guard.js';
@@ -74,12 +74,8 @@ export function createConsentService({
     points: otpConfig.perMobile,
     durationSeconds: WINDOW_SECONDS,
   });
-  // The same rule as citizen login's: one SMS budget for the whole deployment.
-  const smsBudget = limits.limiter({
-    name: 'sms-budget',
-    points: otpConfig.smsBudgetPerHour,
-    durationSeconds: 3600,
-  });
+  // The same budget as citizen login's: one for the whole deployment.
+  const smsBudget = smsBudgetLimiter(limits, otpConfig.smsBudgetPerHour);
 
   return {
     /**
