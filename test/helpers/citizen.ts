@@ -23,7 +23,8 @@ export async function smsOutbox() {
     /** The OTP in the latest message to `mobile`. */
     async lastOtp(mobile: string): Promise<string> {
       const last = (await this.messages()).filter((m) => m.to === mobile).at(-1);
-      const otp = /\b(\d{6})\b/.exec(last?.text ?? '')?.[1];
+      // The six digits after the word OTP: a partner's name before it may hold digits too.
+      const otp = /\bOTP\D*?(\d{6})\b/.exec(last?.text ?? '')?.[1];
       if (!otp) throw new Error('no OTP in the outbox for this mobile');
       return otp;
     },

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 
 import { loadConfig } from '../../server/config.js';
 import { createKeyRing, parseMasterKeys } from '../../server/crypto/keys.js';
@@ -68,7 +68,8 @@ export async function partnerTestApp(env: Record<string, string> = {}): Promise<
 }
 
 export const clientBody = (overrides: Record<string, unknown> = {}) => ({
-  name: `Health App ${randomBytes(3).toString('hex')}`,
+  // Digits in the name, as real app names have: the consent SMS puts the name before the OTP.
+  name: `Health App ${randomInt(100_000, 1_000_000)}`,
   purpose: 'Shows vaccination status to employers with the person’s consent',
   contact: 'security@healthapp.example',
   scopes: [
