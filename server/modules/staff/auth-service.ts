@@ -23,6 +23,12 @@ import type { LoginThrottle } from './throttle.js';
 /** ASVS 5.0 V7.3: 30 minutes idle, 12 hours at most, for cookies and API tokens alike. */
 export const IDLE_MS = 30 * 60_000;
 export const ABSOLUTE_MS = 12 * 3_600_000;
+/**
+ * A session's last use is written at most this often: a busy vaccinator's requests would
+ * otherwise all queue on one row. Idle time is counted from the last write, so a session
+ * may end up to this much before 30 minutes of true idleness, never after.
+ */
+export const LAST_SEEN_STEP_MS = 15_000;
 /** A sensitive action needs a second factor proven within this window. */
 export const STEP_UP_MS = 5 * 60_000;
 export const ENROLMENT_MS = 24 * 3_600_000;
@@ -236,7 +242,9 @@ export function createAuthService({
       ) {
         throw new Forbidden('The x-csrf-token header is missing or wrong.', 'csrf-token-invalid');
       }
-      await store.updateSession(db, session.token_hash, { last_seen_at: now });
+      if (now.getTime() - session.last_seen_at.getTime() >= LAST_SEEN_STEP_MS) {
+        await store.updateSession(db, session.token_hash, { last_seen_at: now });
+      }
       const grants = (await store.grantsOf(db, [session.staff_id])).get(session.staff_id) ?? [];
       return {
         id: session.staff_id,

@@ -278,6 +278,34 @@ describe('staff sessions', () => {
     );
   });
 
+  it("writes a session's last use at most every 15 seconds, and counts idle time from that write", async () => {
+    const member = await staff.member(admin, 'busy.user', [{ role: 'verifier', district_id: 294 }]);
+    const lastSeen = async () => {
+      const rows = await t.database.db
+        .selectFrom('staff_sessions')
+        .select('last_seen_at')
+        .where('staff_id', '=', member.id)
+        .where('revoked_at', 'is', null)
+        .execute();
+      expect(rows).toHaveLength(1);
+      return rows[0]?.last_seen_at.getTime();
+    };
+    const first = await lastSeen();
+    clock.advance(10_000);
+    expect((await me(member.headers)).statusCode).toBe(200);
+    expect(await lastSeen()).toBe(first);
+    clock.advance(5_000);
+    expect((await me(member.headers)).statusCode).toBe(200);
+    expect(await lastSeen()).toBe(clock.now().getTime());
+    // The use 10 s later is not written: idle time runs from the write, so the session ends
+    // 30 minutes after it, 10 s before 30 minutes of true idleness.
+    clock.advance(10_000);
+    expect((await me(member.headers)).statusCode).toBe(200);
+    clock.advance(30 * 60_000 - 10_000 + 1);
+    expect((await me(member.headers)).statusCode).toBe(401);
+    admin = await staff.login(admin.username, admin.password, admin.secret);
+  });
+
   it('ends sessions after 30 idle minutes and 12 hours in all, bearer tokens too', async () => {
     const member = await staff.member(admin, 'idle.user', [{ role: 'verifier', district_id: 294 }]);
     clock.advance(30 * 60_000 + 1_000);
