@@ -26,6 +26,7 @@ export function createMetrics() {
     httpDuration,
     rateLimited,
     events: eventMetrics(registry),
+    recorded: recordedMetrics(registry),
     smsSent: new Counter({
       name: 'teeka_sms_sent_total',
       help: 'SMS handed to the SMS gateway (or the development outbox), by kind (otp, notice)',
@@ -36,6 +37,37 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** What the drive did, counted once its transaction committed (a refused or replayed call counts nothing). */
+function recordedMetrics(registry: Registry) {
+  return {
+    bookings: new Counter({
+      name: 'teeka_bookings_total',
+      help: 'Appointments booked by citizens (one per confirmation number)',
+      registers: [registry],
+    }),
+    doses: new Counter({
+      name: 'teeka_doses_recorded_total',
+      help: 'Doses recorded at a centre',
+      labelNames: ['dose'] as const,
+      registers: [registry],
+    }),
+    certificates: new Counter({
+      name: 'teeka_certificates_issued_total',
+      help: 'Certificates issued, by reason (dose recorded, correction approved)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    otpsSent: new Counter({
+      name: 'teeka_otps_sent_total',
+      help: 'OTPs sent by SMS, by purpose (citizen-login, partner-consent)',
+      labelNames: ['purpose'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type RecordedMetrics = ReturnType<typeof recordedMetrics>;
 
 export interface OutboxLag {
   pending: number;

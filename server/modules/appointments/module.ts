@@ -1,5 +1,6 @@
 import type { Db } from '../../db/index.js';
 import type { Clock } from '../../platform/clock.js';
+import type { Platform } from '../../platform/platform.js';
 import { createAuditModule } from '../audit/module.js';
 import type { BeneficiaryService } from '../beneficiaries/service.js';
 import type { CitizenGuard } from '../citizen-auth/guard.js';
@@ -20,7 +21,8 @@ export function createAppointmentModule({
   guard,
   beneficiaries,
   events,
-}: {
+  metrics,
+}: Pick<Platform, 'metrics'> & {
   db: Db;
   clock: Clock;
   events: Pick<EventBus, 'outbox'>;
@@ -36,6 +38,7 @@ export function createAppointmentModule({
     facilities,
     beneficiaries,
     outbox: events.outbox,
+    recorded: metrics.recorded,
   });
   return { service, routes: appointmentRoutes({ service, guard }) };
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.js';
 import { AppError, Conflict, Invalid, NotFound } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
+import type { RecordedMetrics } from '../../platform/metrics.js';
 import { withAudit } from '../audit/denied.js';
 import type { AuditService, RequestContext } from '../audit/service.js';
 import type { BeneficiaryService } from '../beneficiaries/service.js';
@@ -39,6 +40,7 @@ export function createAppointmentService({
   facilities,
   beneficiaries,
   outbox,
+  recorded,
 }: {
   db: Db;
   store: AppointmentStore;
@@ -48,6 +50,7 @@ export function createAppointmentService({
   beneficiaries: Pick<BeneficiaryService, 'requireOwned' | 'birthYear'>;
   /** appointment.booked, .rescheduled and .cancelled events, for consumers to come. */
   outbox: Pick<Outbox, 'add'>;
+  recorded: Pick<RecordedMetrics, 'bookings'>;
 }) {
   /**
    * Runs `work` in one transaction, again if PostgreSQL broke a deadlock by aborting it; a
@@ -181,6 +184,7 @@ export function createAppointmentService({
         },
       );
       facilities.cache.invalidateSession(input.session_id);
+      recorded.bookings.inc();
       return { appointment_confirmation_no: appointmentId };
     },
 

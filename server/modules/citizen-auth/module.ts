@@ -1,3 +1,4 @@
+import type { Metrics } from '../../platform/metrics.js';
 import type { Platform } from '../../platform/platform.js';
 import type { Sms } from '../../platform/sms.js';
 import { createAuditModule } from '../audit/module.js';
@@ -17,10 +18,13 @@ export function createCitizenAuthModule({
   keys,
   sms,
   events,
+  metrics,
 }: Pick<Platform, 'db' | 'limits' | 'clock' | 'config' | 'keys'> & {
   sms: Sms;
   /** The app's event bus, which runs the SMS consumer. */
   events?: EventBus;
+  /** The app's counters (OTPs sent); a module built on its own counts nothing. */
+  metrics?: Pick<Metrics, 'recorded'>;
 }) {
   const store = createCitizenAuthStore();
   const audit = createAuditModule().service;
@@ -35,6 +39,7 @@ export function createCitizenAuthModule({
     smsWaitMs: config.sms.waitMs,
     tokens,
     otpConfig: config.otp,
+    recorded: metrics?.recorded,
   });
   const guard = createCitizenGuard({ db, tokens, store, audit });
   return { service, guard, routes: citizenAuthRoutes({ db, service, guard }) };

@@ -6,6 +6,7 @@ import type { Db } from '../../db/index.js';
 import { type AppError, Unauthorized, Unavailable } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Limits } from '../../platform/limits.js';
+import type { RecordedMetrics } from '../../platform/metrics.js';
 import type { AuditEvent, AuditService, RequestContext } from '../audit/service.js';
 import type { EventBus } from '../events/module.js';
 import { queueSms } from '../notifications/sms.js';
@@ -33,6 +34,7 @@ export function createCitizenAuthService({
   smsWaitMs,
   tokens,
   otpConfig,
+  recorded,
 }: {
   store: CitizenAuthStore;
   audit: AuditService;
@@ -44,6 +46,8 @@ export function createCitizenAuthService({
   smsWaitMs: number;
   tokens: CitizenTokens;
   otpConfig: Config['otp'];
+  /** The app's counters; a module built outside an app counts nothing. */
+  recorded: Pick<RecordedMetrics, 'otpsSent'> | undefined;
 }) {
   const perIp = limits.limiter({
     name: 'otp-send-ip',
@@ -119,6 +123,7 @@ export function createCitizenAuthService({
           30,
         );
       }
+      recorded?.otpsSent.inc({ purpose: 'citizen-login' });
       return { txnId };
     },
 

@@ -6,6 +6,7 @@ import type { Db } from '../../db/index.js';
 import { AppError, Forbidden, NotFound, Unavailable } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Limits } from '../../platform/limits.js';
+import type { RecordedMetrics } from '../../platform/metrics.js';
 import { type Sms, SmsDeliveryError } from '../../platform/sms.js';
 import { withAudit } from '../audit/denied.js';
 import type { AuditEvent, AuditService, RequestContext } from '../audit/service.js';
@@ -56,6 +57,7 @@ export function createConsentService({
   beneficiaries,
   enumeration,
   otpConfig,
+  recorded,
 }: {
   store: PartnerStore;
   audit: AuditService;
@@ -66,6 +68,7 @@ export function createConsentService({
   beneficiaries: BeneficiaryService;
   enumeration: EnumerationDetector;
   otpConfig: Config['otp'];
+  recorded: Pick<RecordedMetrics, 'otpsSent'>;
 }) {
   // Consent SMS to one mobile from all partners together, as many as login OTPs but
   // counted apart, so that partners can neither bomb a phone nor spend its login budget.
@@ -151,6 +154,7 @@ export function createConsentService({
         }
         throw error;
       }
+      recorded.otpsSent.inc({ purpose: 'partner-consent' });
       return { request_id: requestId, otp_expires_at: expiresAt.toISOString() };
     },
 

@@ -34,6 +34,7 @@ export function createPartnersModule({
   clock,
   config,
   keys,
+  metrics,
   sms,
   log,
   staff,
@@ -42,7 +43,7 @@ export function createPartnersModule({
   certificates,
   search,
   killSwitch,
-}: Pick<Platform, 'db' | 'limits' | 'clock' | 'config' | 'keys'> & {
+}: Pick<Platform, 'db' | 'limits' | 'clock' | 'config' | 'keys' | 'metrics'> & {
   sms: Sms;
   log: FastifyBaseLogger;
   staff: Pick<StaffModule, 'authenticate' | 'access' | 'requireStepUp'>;
@@ -84,6 +85,7 @@ export function createPartnersModule({
     beneficiaries,
     enumeration,
     otpConfig: config.otp,
+    recorded: metrics.recorded,
   });
   const reads = createReadService({ store, audit, clock, certificates, enumeration });
   const citizenConsents = createCitizenConsents({ store, audit, clock });

@@ -4,6 +4,7 @@ import { decryptField, encryptField, type KeyRing } from '../../crypto/keys.js';
 import type { Db } from '../../db/index.js';
 import { Conflict, Invalid, NotFound } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
+import type { RecordedMetrics } from '../../platform/metrics.js';
 import type { AuditService, RequestContext } from '../audit/service.js';
 import { normalizePhotoId, photoIdProblem } from '../beneficiaries/photo-id.js';
 import type { BeneficiaryCorrection, BeneficiaryService } from '../beneficiaries/service.js';
@@ -36,6 +37,7 @@ export function createCorrectionService({
   beneficiaries,
   certificates,
   requireStepUp,
+  recorded,
 }: {
   db: Db;
   decide: Decide;
@@ -47,6 +49,7 @@ export function createCorrectionService({
   beneficiaries: BeneficiaryService;
   certificates: CertificateService;
   requireStepUp: (staff: StaffPrincipal, action: string) => void;
+  recorded: Pick<RecordedMetrics, 'certificates'>;
 }) {
   const changesOf = (row: { changes_enc: string }) =>
     JSON.parse(decryptField(keys, CHANGES_PURPOSE, row.changes_enc)) as BeneficiaryCorrection;
@@ -212,7 +215,7 @@ export function createCorrectionService({
      */
     async approve(staff: StaffPrincipal, requestId: string, ctx: RequestContext) {
       const action = 'vaccination.correction.approve';
-      return decide(
+      const approved = await decide(
         { actor: staffActor(staff), action, details: { request_id: requestId } },
         async (tx) => {
           const row = await pendingFor(tx, staff, requestId, action);
@@ -267,6 +270,8 @@ export function createCorrectionService({
           };
         },
       );
+      recorded.certificates.inc({ reason: 'correction' });
+      return approved;
     },
 
     async reject(

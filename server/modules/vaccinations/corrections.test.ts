@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { metricSample } from '../../../test/helpers/metrics.js';
 import { auditRows } from '../../../test/helpers/staff.js';
 import { type VaccinationWorld, vaccinationWorld } from '../../../test/helpers/vaccinations.js';
 
@@ -147,6 +148,8 @@ describe('certificate corrections', () => {
     expect((await decide(admin, requestId, 'approve')).json<{ code: string }>().code).toBe(
       'correction-decided',
     );
+    const reissued = 'teeka_certificates_issued_total{reason="correction"}';
+    expect(await metricSample(w.t.app, reissued)).toBe(1);
 
     // The citizen sees the outcome; the beneficiary record itself is corrected.
     const mine = await w.t.app.inject({

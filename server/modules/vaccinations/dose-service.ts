@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.js';
 import { Conflict, NotFound } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
+import type { RecordedMetrics } from '../../platform/metrics.js';
 import type { AtCentreAppointments } from '../appointments/at-centre.js';
 import { checkEligible } from '../appointments/rules.js';
 import { jcs } from '../audit/jcs.js';
@@ -43,6 +44,7 @@ export function createDoseService({
   appointments,
   certificates,
   usernameOf,
+  recorded,
 }: {
   decide: Decide;
   store: VaccinationStore;
@@ -55,6 +57,7 @@ export function createDoseService({
   appointments: AtCentreAppointments;
   certificates: CertificateService;
   usernameOf: (tx: Db, staffId: string) => Promise<string | undefined>;
+  recorded: Pick<RecordedMetrics, 'doses' | 'certificates'>;
 }) {
   async function recordIn(
     tx: Db,
@@ -241,6 +244,10 @@ export function createDoseService({
         (tx) => recordIn(tx, staff, key, input, ctx),
       );
       for (const sessionId of result.sessions) facilities.cache.invalidateSession(sessionId);
+      if (!result.replayed) {
+        recorded.doses.inc({ dose: input.dose });
+        recorded.certificates.inc({ reason: 'dose' });
+      }
       return { answer: result.answer, replayed: result.replayed };
     },
   };

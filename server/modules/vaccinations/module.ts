@@ -21,12 +21,13 @@ export function createVaccinationModule({
   clock,
   limits,
   keys,
+  metrics,
   staff,
   citizenAuth,
   facilities,
   beneficiaries,
   certificates,
-}: Pick<Platform, 'db' | 'clock' | 'limits' | 'keys'> & {
+}: Pick<Platform, 'db' | 'clock' | 'limits' | 'keys' | 'metrics'> & {
   staff: Pick<StaffModule, 'access' | 'authenticate' | 'requireStepUp' | 'usernameOf'>;
   citizenAuth: CitizenAuthModule;
   facilities: FacilitiesModule;
@@ -64,6 +65,7 @@ export function createVaccinationModule({
     appointments,
     certificates,
     usernameOf: staff.usernameOf,
+    recorded: metrics.recorded,
   });
   const aefi = createAefiService({ decide, store, audit, clock, access, keys });
   const corrections = createCorrectionService({
@@ -77,6 +79,7 @@ export function createVaccinationModule({
     beneficiaries,
     certificates,
     requireStepUp: staff.requireStepUp,
+    recorded: metrics.recorded,
   });
   return {
     verifier,
