@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type TestApp,testApp } from '../../test/helpers/app.js';
+import { type TestApp, testApp } from '../../test/helpers/app.js';
 import { engine, freshDatabase } from '../../test/helpers/db.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { openPostgres } from './index.js';
