@@ -1,11 +1,15 @@
+import { randomBytes } from 'node:crypto';
+
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type TestApp, testApp } from '../../test/helpers/app.js';
 import { engine, freshDatabase } from '../../test/helpers/db.js';
+import { adminQuery, databaseUrl } from '../../test/helpers/postgres.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { openPostgres } from './index.js';
+import { migrateToLatest } from './migrate.js';
 
 describe('database limits configuration', () => {
   it('reads the statement and connect timeouts, 10 s and 5 s by default', () => {
@@ -76,5 +80,25 @@ describe.runIf(engine === 'postgres')('statement timeout on PostgreSQL', () => {
     const after = await t.app.inject('/api/v2/admin/location/states');
     expect(after.statusCode).toBe(200);
     expect(after.json<{ states: unknown[] }>().states).toHaveLength(37);
+  });
+});
+
+describe.runIf(engine === 'postgres')('migrations under a statement timeout', () => {
+  it('run to the end on connections whose statement_timeout is shorter than a migration', async () => {
+    const name = `teeka_t_${randomBytes(6).toString('hex')}`;
+    const admin = process.env.DATABASE_URL ?? '';
+    await adminQuery(admin, `CREATE DATABASE ${name}`);
+    const limited = openPostgres(databaseUrl(admin, name), 2, { statementTimeoutMs: 1 });
+    try {
+      expect(await migrateToLatest(limited.db)).toContain('0001_master_data');
+      // The app's own statements keep the limit afterwards.
+      const shown = await sql<{
+        statement_timeout: string;
+      }>`show statement_timeout`.execute(limited.db);
+      expect(shown.rows[0]?.statement_timeout).toBe('1ms');
+    } finally {
+      await limited.close();
+      await adminQuery(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
   });
 });
