@@ -52,6 +52,8 @@ const schema = z.object({
   TEEKA_DATA_DIR: z.string().min(1).default('./.teeka'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(0, 600_000, 'milliseconds').default(10_000),
+  DATABASE_CONNECT_TIMEOUT_MS: int(0, 600_000, 'milliseconds').default(5_000),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   TEEKA_REDIS_PREFIX: z
     .string()
@@ -137,6 +139,10 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** PostgreSQL `statement_timeout` of every app connection; 0 for none. */
+  databaseStatementTimeoutMs: number;
+  /** How long to wait for a new PostgreSQL connection; 0 for no limit. */
+  databaseConnectTimeoutMs: number;
   redisUrl: string | undefined;
   redisPrefix: string;
   /** NATS servers: events go through JetStream; in-process delivery when unset. */
@@ -280,6 +286,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(raw.TEEKA_DATA_DIR),
     databaseUrl: raw.DATABASE_URL,
     databasePoolSize: raw.DATABASE_POOL_SIZE,
+    databaseStatementTimeoutMs: raw.DATABASE_STATEMENT_TIMEOUT_MS,
+    databaseConnectTimeoutMs: raw.DATABASE_CONNECT_TIMEOUT_MS,
     redisUrl: raw.REDIS_URL,
     redisPrefix: raw.TEEKA_REDIS_PREFIX,
     natsUrl: raw.NATS_URL,

@@ -47,10 +47,24 @@ const PG_PARSERS = new Map<number, (value: string) => unknown>([
   [20, Number], // int8
 ]);
 
-export function openPostgres(connectionString: string, poolSize = 10): DatabaseHandle {
+export interface PostgresLimits {
+  /** `statement_timeout` of every connection: a longer statement is cancelled (SQLSTATE 57014). */
+  statementTimeoutMs?: number;
+  /** How long to wait for a new connection before the query fails. */
+  connectTimeoutMs?: number;
+}
+
+export function openPostgres(
+  connectionString: string,
+  poolSize = 10,
+  { statementTimeoutMs = 0, connectTimeoutMs = 0 }: PostgresLimits = {},
+): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
+    // 0 leaves the server's own setting (none by default) in place.
+    ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+    connectionTimeoutMillis: connectTimeoutMs,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         PG_PARSERS.get(oid) ??

@@ -1,4 +1,4 @@
-import { type Kysely, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type MigrationProvider, Migrator, sql } from 'kysely';
 
 import { migrations } from './migrations/index.js';
 
@@ -9,13 +9,21 @@ const provider: MigrationProvider = {
 /** Brings the schema up to date; returns the names of the migrations it applied. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the migrator works on any schema
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({
-    db,
-    provider,
-    migrationTableName: 'teeka_migrations',
-    migrationLockTableName: 'teeka_migrations_lock',
+  // A migration may run longer than the app's statement_timeout (an index on a large table):
+  // on its own connection it runs without one, and the connection gets its limit back after.
+  const { error, results } = await db.connection().execute(async (connection) => {
+    await sql`SET statement_timeout = 0`.execute(connection);
+    try {
+      return await new Migrator({
+        db: connection,
+        provider,
+        migrationTableName: 'teeka_migrations',
+        migrationLockTableName: 'teeka_migrations_lock',
+      }).migrateToLatest();
+    } finally {
+      await sql`RESET statement_timeout`.execute(connection);
+    }
   });
-  const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(

@@ -13,9 +13,21 @@ export class DataDirLockedError extends Error {
 
 /** Opens the configured engine: PostgreSQL when DATABASE_URL is set, PGlite in TEEKA_DATA_DIR otherwise. */
 export async function openConfiguredDatabase(
-  config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>,
+  config: Pick<
+    Config,
+    | 'databaseUrl'
+    | 'databasePoolSize'
+    | 'databaseStatementTimeoutMs'
+    | 'databaseConnectTimeoutMs'
+    | 'dataDir'
+  >,
 ): Promise<DatabaseHandle> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize);
+  if (config.databaseUrl) {
+    return openPostgres(config.databaseUrl, config.databasePoolSize, {
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+    });
+  }
 
   await mkdir(config.dataDir, { recursive: true });
   let unlock: () => Promise<void>;

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 
+import { databaseRefusal } from '../db/errors.js';
 import { AppError } from './errors.js';
 
 /** Problem details (RFC 9457). `code` is stable; `type` is derived from it. */
@@ -128,10 +129,11 @@ export function registerProblemHandling(app: FastifyInstance) {
     }
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler((raw: FastifyError, request, reply) => {
+    const error = databaseRefusal(raw) ?? raw;
     const problem = toProblem(error);
     if (problem.status >= 500 && !(error instanceof AppError && error.extra.expected)) {
-      request.log.error({ err: error }, 'request failed');
+      request.log.error({ err: raw }, 'request failed');
     } else {
       request.log.info({ problem: problem.code, status: problem.status }, 'request refused');
     }

@@ -20,7 +20,10 @@ export interface TestApp {
 /** The real app on a fresh database, driven with app.inject(); logs are captured for inspection. */
 export async function testApp(
   env: Record<string, string> = {},
-  { clock }: { clock?: Clock } = {},
+  {
+    clock,
+    database: given,
+  }: { clock?: Clock; database?: Awaited<ReturnType<typeof freshDatabase>> } = {},
 ): Promise<TestApp> {
   const config = loadConfig({
     // The PostgreSQL run also runs on Redis; each app gets its own key space.
@@ -36,7 +39,7 @@ export async function testApp(
     TEEKA_DEMO_SEED: 'false',
     ...env,
   });
-  const database = await freshDatabase();
+  const database = given ?? (await freshDatabase());
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
