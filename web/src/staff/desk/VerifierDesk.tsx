@@ -88,7 +88,7 @@ export function VerifierDesk({ centre }: { centre: number }) {
         </div>
       )}
       <form onSubmit={submit} noValidate>
-        <fieldset>
+        <fieldset className="choices">
           <legend>{t('desk.verifier.findBy')}</legend>
           <label>
             <input
@@ -169,7 +169,7 @@ function Person({ person, onArrived }: { person: Expected; onArrived: () => void
   return (
     <article className="panel" data-testid="expected">
       <h3>{person.name}</h3>
-      <dl>
+      <dl className="facts">
         <dt>{t('desk.verifier.reference')}</dt>
         <dd>{person.beneficiary_reference_id}</dd>
         <dt>{t('desk.verifier.born')}</dt>
