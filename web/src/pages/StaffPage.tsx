@@ -8,6 +8,7 @@ import { SessionExpiry } from '../components/SessionExpiry';
 import { FormProblem, ONE_TIME_CODE, TextField } from '../components/TextField';
 import { navigate } from '../router';
 import { csrf, type Grant, staffApi } from '../staff/api';
+import { Desk } from '../staff/desk/Desk';
 
 /** Staff sessions end after 30 minutes without a request (ASVS V7.3; server/modules/staff). */
 const IDLE_MS = 30 * 60_000;
@@ -89,6 +90,7 @@ export function StaffPage() {
         ))}
       </ul>
       <p className="hint">{t('staff.home.twoFactor')}</p>
+      <Desk grants={me.data.grants} />
     </section>
   );
 }

@@ -20,12 +20,16 @@ export const csrf = {
   clear: () => sessionStorage.removeItem(CSRF_KEY),
 };
 
-async function staffPost<T = void>(path: string, body: unknown): Promise<T> {
+export async function staffPost<T = void>(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   const token = csrf.get();
   return request<T>(path, {
     method: 'POST',
     body,
-    ...(token ? { headers: { 'x-csrf-token': token } } : {}),
+    headers: { ...headers, ...(token ? { 'x-csrf-token': token } : {}) },
   });
 }
 
