@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api';
 import { FormProblem } from '../components/TextField';
 import { type Appointment, type Beneficiary, type CitizenApi, saveFile } from './api';
+import { CertificateDownloads } from './CertificateDownloads';
 
 /** One registered person: their facts (masked by the server) and open appointments. */
 export function MemberCard({
@@ -113,6 +114,7 @@ export function MemberCard({
           )}
         </div>
       ))}
+      {beneficiary.dose1_date && <CertificateDownloads api={api} beneficiaryRef={ref} />}
       {beneficiary.appointments.length === 0 && (
         <button type="button" className="primary" onClick={onBook}>
           {t('citizen.appointment.book')}

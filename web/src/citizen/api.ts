@@ -47,6 +47,36 @@ export interface AccessEvent {
   actor: { type: string; role: string | null; organisation: string | null };
 }
 
+export interface EuDcc {
+  /** `HC1:`... */
+  qr_text: string;
+  certificate_identifier: string;
+  expires_at: string;
+}
+
+const mine = (ref: string) => `/api/v1/me/certificates/${encodeURIComponent(ref)}`;
+/** The certificate files a citizen can download, with the name each is saved under. */
+export const certificateFiles = {
+  pdf: {
+    path: (ref: string) =>
+      `/api/v2/registration/certificate/public/download?${new URLSearchParams({ beneficiary_reference_id: ref }).toString()}`,
+    name: (ref: string) => `teeka-certificate-${ref}.pdf`,
+  },
+  shc: {
+    path: (ref: string) => `${mine(ref)}/smart-health-card`,
+    name: (ref: string) => `teeka-${ref}.smart-health-card`,
+  },
+  shcQr: {
+    path: (ref: string) => `${mine(ref)}/smart-health-card/qr.png`,
+    name: (ref: string) => `teeka-${ref}-smart-health-card.png`,
+  },
+  dccQr: {
+    path: (ref: string) => `${mine(ref)}/eu-dcc/qr.png`,
+    name: (ref: string) => `teeka-${ref}-eu-dcc.png`,
+  },
+} as const;
+export type CertificateFile = keyof typeof certificateFiles;
+
 /** CoWIN's confirmOTP takes the SHA-256 hex digest of the OTP, never the OTP itself. */
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
@@ -102,6 +132,10 @@ export function citizenApi(token: string) {
         `/api/v2/appointment/appointmentslip/download?${new URLSearchParams({ appointment_id: appointmentId }).toString()}`,
         { token, blob: true },
       ),
+    /** A certificate file: the CoWIN PDF, the SMART Health Card file or a QR code image. */
+    certificateFile: (ref: string, format: CertificateFile) =>
+      request<Blob>(certificateFiles[format].path(ref), { token, blob: true }),
+    euDcc: (ref: string) => request<EuDcc>(`${mine(ref)}/eu-dcc`, { token }),
     accessLog: () =>
       request<{ beneficiaries: { beneficiary_reference_id: string; events: AccessEvent[] }[] }>(
         '/api/v1/me/access-log',
