@@ -18,6 +18,21 @@ export interface Problem {
   errors?: { path: string; message: string }[];
 }
 
+/**
+ * CoWIN API v2 clients read `{"errorCode", "error"}`. On /api/v2 every problem also carries
+ * them: `errorCode` is the stable `code` in CoWIN's upper-case style (`otp-wrong` ->
+ * `OTP_WRONG`), `error` is the `detail`. docs/cowin-v2.md lists them.
+ */
+export function cowinErrorCode(code: string): string {
+  return code.toUpperCase().replaceAll('-', '_');
+}
+
+function cowinMembers(request: FastifyRequest, code: string, detail: string) {
+  return /^\/api\/v2(\/|\?|$)/.test(request.url)
+    ? { errorCode: cowinErrorCode(code), error: detail }
+    : {};
+}
+
 const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
@@ -51,7 +66,9 @@ export function sendProblem(
 ) {
   const { members, ...rest } = extra;
   const problem: Problem = {
-    // First, so that an extension member never overrides a standard one.
+    // First, so that an extension member never overrides a standard one; a member the
+    // thrower set itself wins over the CoWIN pair.
+    ...cowinMembers(request, code, detail),
     ...members,
     type: `urn:teeka:problem:${code}`,
     title: STATUS_CODES[status] ?? 'Error',

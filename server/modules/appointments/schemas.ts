@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { beneficiaryReferenceId } from '../beneficiaries/schemas.js';
+import { cowinBeneficiaryReferenceId } from '../beneficiaries/schemas.js';
 import { SLOT } from '../facilities/schemas.js';
 
 /** CoWIN's doses: 1 and 2 of the primary series, 3 the precaution dose. */
@@ -11,7 +11,7 @@ const dose = z.union([z.literal(1), z.literal(2), z.literal(3)], {
 const uuid = z.uuid({ error: 'a UUID' });
 const slot = z.string().max(20).regex(SLOT, { error: 'a slot such as 09:00AM-11:00AM' });
 /** CoWIN: up to 4 beneficiaries per mobile number, so at most 4 per booking. */
-const beneficiaries = z.array(beneficiaryReferenceId).min(1).max(4);
+const beneficiaries = z.array(cowinBeneficiaryReferenceId).min(1).max(4);
 
 export const scheduleBody = z.strictObject({
   dose,

@@ -7,6 +7,26 @@ export const beneficiaryReferenceId = z
   .string()
   .regex(/^[0-9]{13,14}$/, { error: 'a 13 or 14 digit beneficiary reference id' });
 
+/**
+ * In a CoWIN v2 body clients send the reference id as a string or as a JSON number (14 digits
+ * fit a double exactly); it is a string from here on.
+ */
+export const cowinBeneficiaryReferenceId = z.union([
+  beneficiaryReferenceId,
+  z
+    .number()
+    .int()
+    .min(1e12, { error: 'a 13 or 14 digit beneficiary reference id' })
+    .max(1e14 - 1, { error: 'a 13 or 14 digit beneficiary reference id' })
+    .transform(String),
+]);
+
+/** A CoWIN list id (gender, photo ID type): a number, or its digits as idTypes lists them ("1"). */
+const cowinListId = z
+  .union([z.number(), z.string().regex(/^[1-9][0-9]{0,3}$/, { error: 'a whole number' })])
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(1000));
+
 export const newBeneficiaryBody = z.strictObject({
   name: z
     .string()
@@ -20,8 +40,8 @@ export const newBeneficiaryBody = z.strictObject({
   birth_year: z
     .union([z.string().regex(/^[0-9]{4}$/), z.number().int().min(1000).max(9999)])
     .transform(Number),
-  gender_id: z.number().int().min(1).max(1000),
-  photo_id_type: z.number().int().min(1).max(1000),
+  gender_id: cowinListId,
+  photo_id_type: cowinListId,
   photo_id_number: z.string().min(1).max(40),
   comorbidity_ind: z.enum(['Y', 'N']),
   consent_version: z
@@ -35,7 +55,7 @@ export type NewBeneficiary = z.infer<typeof newBeneficiaryBody>;
 export const newBeneficiaryResponse = z.object({ beneficiary_reference_id: z.string() });
 
 export const deleteBeneficiaryBody = z.strictObject({
-  beneficiary_reference_id: beneficiaryReferenceId,
+  beneficiary_reference_id: cowinBeneficiaryReferenceId,
 });
 
 export const idTypesResponse = z.object({

@@ -139,16 +139,21 @@ describe('kill switch: each surface off and back on', () => {
       expect(refusal.headers['content-type']).toContain('application/problem+json');
       expect(refusal.headers['retry-after']).toBeUndefined();
       const since = (off.json<{ switchedOff: { since: string }[] }>().switchedOff[0] ?? {}).since;
+      const detail = expect.stringContaining(`switched off by the operators since ${since}`);
       expect(refusal.json()).toEqual({
         type: 'urn:teeka:problem:api-switched-off',
         title: 'Service Unavailable',
         status: 503,
         code: 'api-switched-off',
-        detail: expect.stringContaining(`switched off by the operators since ${since}`),
+        detail,
         surface: target === 'all-partners' ? 'partners' : target,
         target,
         since,
         requestId: expect.any(String),
+        // CoWIN v2 clients read errorCode and error (docs/cowin-v2.md).
+        ...(probes[refused[0]].url.startsWith('/api/v2/')
+          ? { errorCode: 'API_SWITCHED_OFF', error: detail }
+          : {}),
       });
       // The operator's reason stays with the operators.
       expect(refusal.body).not.toContain('drill');
