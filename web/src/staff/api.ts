@@ -20,10 +20,15 @@ export const csrf = {
   clear: () => sessionStorage.removeItem(CSRF_KEY),
 };
 
-async function staffPost<T = void>(path: string, body: unknown): Promise<T> {
+/** A state-changing staff call (POST unless told): carries the tab's CSRF token. */
+export async function staffPost<T = void>(
+  path: string,
+  body: unknown,
+  method: 'POST' | 'PUT' = 'POST',
+): Promise<T> {
   const token = csrf.get();
   return request<T>(path, {
-    method: 'POST',
+    method,
     body,
     ...(token ? { headers: { 'x-csrf-token': token } } : {}),
   });
