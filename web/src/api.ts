@@ -4,13 +4,15 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** What was wrong with each field of a refused request (400). */
+    readonly errors: { path: string; message: string }[] = [],
   ) {
     super(message);
   }
 }
 
 interface RequestOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT';
   body?: unknown;
   /** A citizen or staff bearer token. */
   token?: string | undefined;
@@ -33,11 +35,16 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
   });
   if (!response.ok) {
-    const problem = (await response.json().catch(() => ({}))) as { code?: string; detail?: string };
+    const problem = (await response.json().catch(() => ({}))) as {
+      code?: string;
+      detail?: string;
+      errors?: { path: string; message: string }[];
+    };
     throw new ApiError(
       response.status,
       problem.code ?? 'error',
       problem.detail ?? response.statusText,
+      problem.errors,
     );
   }
   if (options.blob) return (await response.blob()) as T;

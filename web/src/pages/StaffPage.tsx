@@ -7,6 +7,8 @@ import { ApiError } from '../api';
 import { SessionExpiry } from '../components/SessionExpiry';
 import { FormProblem, ONE_TIME_CODE, TextField } from '../components/TextField';
 import { navigate } from '../router';
+import { NationalAdminScreens } from '../staff/admin/NationalAdmin';
+import { PartnerClientsPanel } from '../staff/admin/PartnerClients';
 import { csrf, type Grant, staffApi } from '../staff/api';
 import { Desk } from '../staff/desk/Desk';
 
@@ -91,6 +93,10 @@ export function StaffPage() {
       </ul>
       <p className="hint">{t('staff.home.twoFactor')}</p>
       <Desk grants={me.data.grants} />
+      {me.data.grants.some((g) => g.role === 'national-admin') && <NationalAdminScreens />}
+      {me.data.grants.some((g) => g.role === 'national-admin' || g.role === 'partner-manager') && (
+        <PartnerClientsPanel />
+      )}
     </section>
   );
 }

@@ -20,14 +20,18 @@ export const csrf = {
   clear: () => sessionStorage.removeItem(CSRF_KEY),
 };
 
+/** A state-changing staff call (POST unless told): carries the tab's CSRF token. */
 export async function staffPost<T = void>(
   path: string,
   body: unknown,
-  headers: Record<string, string> = {},
+  {
+    method = 'POST',
+    headers = {},
+  }: { method?: 'POST' | 'PUT'; headers?: Record<string, string> } = {},
 ): Promise<T> {
   const token = csrf.get();
   return request<T>(path, {
-    method: 'POST',
+    method,
     body,
     headers: { ...headers, ...(token ? { 'x-csrf-token': token } : {}) },
   });

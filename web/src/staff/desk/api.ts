@@ -68,7 +68,9 @@ export const deskApi = {
     }),
   /** One submission of the dose form: the same key for the same submission records once. */
   recordDose: (body: DoseInput, idempotencyKey: string) =>
-    staffPost<RecordedDose>(`${DESK}/doses`, body, { 'idempotency-key': idempotencyKey }),
+    staffPost<RecordedDose>(`${DESK}/doses`, body, {
+      headers: { 'idempotency-key': idempotencyKey },
+    }),
   /** Today's sessions at a centre, from the public calendar (DD-MM-YYYY). */
   sessionsOn: async (centre: number, date: string) => {
     const found = await getJson<{ centers?: { sessions: CalendarSession[] } }>(
