@@ -35,6 +35,7 @@ import { createKillSwitchModule } from '../modules/kill-switch/module.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { smsConsumer } from '../modules/notifications/sms.js';
 import { createPartnersModule } from '../modules/partners/module.js';
+import { createReportsModule } from '../modules/reports/module.js';
 import { createStaffModule } from '../modules/staff/module.js';
 import { createVaccinationModule } from '../modules/vaccinations/module.js';
 import { projectRoot } from '../paths.js';
@@ -225,6 +226,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   await app.register(createMasterDataModule(platform).routes);
   const facilities = createFacilitiesModule(platform);
   await app.register(facilities.routes);
+  await app.register(createReportsModule(platform).routes);
   app.decorate('facilities', facilities);
   await app.register(staff.routes);
   await app.register(auditTrail.routes);

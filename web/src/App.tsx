@@ -16,6 +16,9 @@ const EnrolPage = lazy(() => import('./pages/EnrolPage').then((m) => ({ default:
 const VerifyPage = lazy(() =>
   import('./pages/VerifyPage').then((m) => ({ default: m.VerifyPage })),
 );
+const DashboardPage = lazy(() =>
+  import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })),
+);
 
 interface Route {
   path: string;
@@ -29,6 +32,7 @@ interface Route {
 const ROUTES: Route[] = [
   { path: '/', label: 'nav.search', page: () => <SearchPage /> },
   { path: '/verify', label: 'nav.verify', page: () => <VerifyPage /> },
+  { path: '/dashboard', label: 'dashboard.title', page: () => <DashboardPage /> },
   { path: '/citizen', label: 'nav.citizen', page: () => <CitizenPage /> },
   { path: '/staff', label: 'nav.staff', page: () => <StaffPage /> },
   { path: '/staff/enrol', label: 'staff.enrol.title', page: () => <EnrolPage />, unlisted: true },
