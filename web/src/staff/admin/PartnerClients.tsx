@@ -37,36 +37,46 @@ function ClientTable({ clients }: { clients: PartnerClient[] }) {
   const { t } = useTranslation();
   if (clients.length === 0) return <p data-testid="partner-clients">{t('admin.partners.none')}</p>;
   return (
-    <table data-testid="partner-clients">
-      <caption>{t('admin.partners.listCaption')}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{t('admin.partners.name')}</th>
-          <th scope="col">{t('admin.partners.status')}</th>
-          <th scope="col">{t('admin.partners.scopes')}</th>
-          <th scope="col">{t('admin.partners.allowList')}</th>
-          <th scope="col">{t('admin.partners.quotas')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {clients.map((client) => (
-          <tr key={client.client_id}>
-            <td>
-              {client.name}
-              <br />
-              <code>{client.client_id}</code>
-            </td>
-            <td>
-              {t(`admin.partners.statuses.${client.status}`)}
-              {client.status_reason && `: ${client.status_reason}`}
-            </td>
-            <td>{client.scopes.join(', ')}</td>
-            <td>{client.allow_list.join(', ')}</td>
-            <td>{t('admin.partners.quota', { minute: client.per_minute, day: client.per_day })}</td>
+    // Focusable, so that keyboard users can scroll a table wider than a phone.
+    <div
+      className="table-scroll"
+      tabIndex={0}
+      role="region"
+      aria-label={t('admin.partners.listCaption')}
+    >
+      <table data-testid="partner-clients">
+        <caption>{t('admin.partners.listCaption')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('admin.partners.name')}</th>
+            <th scope="col">{t('admin.partners.status')}</th>
+            <th scope="col">{t('admin.partners.scopes')}</th>
+            <th scope="col">{t('admin.partners.allowList')}</th>
+            <th scope="col">{t('admin.partners.quotas')}</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {clients.map((client) => (
+            <tr key={client.client_id}>
+              <td>
+                {client.name}
+                <br />
+                <code>{client.client_id}</code>
+              </td>
+              <td>
+                {t(`admin.partners.statuses.${client.status}`)}
+                {client.status_reason && `: ${client.status_reason}`}
+              </td>
+              <td>{client.scopes.join(', ')}</td>
+              <td>{client.allow_list.join(', ')}</td>
+              <td>
+                {t('admin.partners.quota', { minute: client.per_minute, day: client.per_day })}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
