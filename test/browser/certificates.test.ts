@@ -11,7 +11,11 @@ import { listen } from '../helpers/server.js';
 import { base45, json, shcJws, shcQr } from '../helpers/spec-codecs.js';
 import type { Session } from '../helpers/staff.js';
 import { type VaccinationWorld, vaccinationWorld } from '../helpers/vaccinations.js';
-import { expectNoSeriousViolations, registeredBeneficiary } from '../helpers/web.js';
+import {
+  citizenLogIn,
+  expectNoSeriousViolations,
+  registeredBeneficiary,
+} from '../helpers/web.js';
 
 // jsqr is CommonJS with an ESM-style declaration; pngjs (qrcode's PNG writer) ships no types.
 const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
@@ -42,25 +46,7 @@ describe.runIf(browserAvailable)('citizen certificate downloads in a real browse
     await w.close();
   });
 
-  /** Logs in through the form with the OTP of the SMS this login sent (not an earlier one). */
-  async function logIn(page: Page, mobile: string) {
-    const sent = async () => (await w.t.outbox.messages()).filter((m) => m.to === mobile).length;
-    const before = await sent();
-    await page.goto(`${url}/citizen`);
-    await page.getByLabel('Mobile number', { exact: true }).fill(mobile);
-    await page.getByRole('button', { name: 'Get OTP' }).click();
-    await page.getByLabel('OTP (6 digits)').waitFor();
-    await expect.poll(sent).toBe(before + 1);
-    await page.getByLabel('OTP (6 digits)').fill(await w.t.outbox.lastOtp(mobile));
-    await page.getByRole('button', { name: 'Verify and log in' }).click();
-    await page.getByRole('heading', { name: 'My account' }).waitFor();
-    return page.evaluate(
-      () =>
-        (
-          globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }
-        ).sessionStorage.getItem('teeka.citizen.token') ?? '',
-    );
-  }
+  const logIn = (page: Page, mobile: string) => citizenLogIn(page, url, w.t.outbox, mobile);
 
   async function download(page: Page, button: string) {
     const [file] = await Promise.all([

@@ -8,7 +8,7 @@ import { browserAvailable, launchBrowser, screenshot } from '../helpers/browser.
 import { AADHAAR, bearer, type CitizenTestApp, citizenTestApp } from '../helpers/citizen.js';
 import { givenFacilities } from '../helpers/facilities.js';
 import { listen } from '../helpers/server.js';
-import { expectNoSeriousViolations } from '../helpers/web.js';
+import { citizenLogIn, citizenToken, expectNoSeriousViolations } from '../helpers/web.js';
 
 const cowin = (iso: string) => iso.split('-').reverse().join('-');
 
@@ -42,23 +42,8 @@ describe.runIf(browserAvailable)('citizen portal in a real browser', () => {
     await t.close();
   });
 
-  async function logIn(page: Page, mobile: string) {
-    await page.goto(`${url}/citizen`);
-    await page.getByLabel('Mobile number', { exact: true }).fill(mobile);
-    await page.getByRole('button', { name: 'Get OTP' }).click();
-    await page.getByLabel('OTP (6 digits)').waitFor();
-    await page.getByLabel('OTP (6 digits)').fill(await otpFor(mobile));
-    await page.getByRole('button', { name: 'Verify and log in' }).click();
-    await page.getByRole('heading', { name: 'My account' }).waitFor();
-  }
-
-  const token = (page: Page) =>
-    page.evaluate(
-      () =>
-        (
-          globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }
-        ).sessionStorage.getItem('teeka.citizen.token') ?? '',
-    );
+  const logIn = (page: Page, mobile: string) => citizenLogIn(page, url, t.outbox, mobile);
+  const token = citizenToken;
 
   it('logs in with the OTP from the SMS, adds members up to 4, books, downloads the slip, reschedules, cancels, shows who accessed the data and logs out', async () => {
     const context = await browser.newContext({

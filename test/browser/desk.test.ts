@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { browserAvailable, launchBrowser, screenshot } from '../helpers/browser.js';
 import { listen } from '../helpers/server.js';
-import { type Session, totp } from '../helpers/staff.js';
+import type { Session } from '../helpers/staff.js';
 import { type VaccinationWorld, vaccinationWorld } from '../helpers/vaccinations.js';
-import { expectNoSeriousViolations } from '../helpers/web.js';
+import { expectNoSeriousViolations, staffLogIn } from '../helpers/web.js';
 
 describe.runIf(browserAvailable)('the centre desks in a real browser', () => {
   let w: VaccinationWorld;
@@ -26,14 +26,7 @@ describe.runIf(browserAvailable)('the centre desks in a real browser', () => {
   async function signedIn(who: Session): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
     await page.clock.setFixedTime(w.clock.now());
-    await page.goto(`${url}/staff`);
-    // A code is good once: each login uses the next 30-second step.
-    w.clock.advance(30_000);
-    await page.getByLabel('Username').fill(who.username);
-    await page.getByLabel('Password', { exact: true }).fill(who.password);
-    await page.getByLabel('Authenticator code (6 digits)').fill(totp(who.secret, w.clock));
-    await page.getByRole('button', { name: 'Log in', exact: true }).click();
-    await page.getByRole('heading', { name: 'Staff', exact: true }).waitFor();
+    await staffLogIn(page, url, who, w.clock);
     return page;
   }
 

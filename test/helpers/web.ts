@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { inflateSync } from 'node:zlib';
 
+import jsQRModule from 'jsqr';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 
@@ -12,7 +14,108 @@ import type { CertificateInput } from '../../server/modules/certificates/schemas
 import { systemClock } from '../../server/platform/clock.js';
 import { createLimits } from '../../server/platform/limits.js';
 import { accessibilityViolations } from './browser.js';
-import { bearer, type CitizenTestApp, citizenTestApp, login } from './citizen.js';
+import { bearer, type CitizenTestApp, citizenTestApp, login, type SmsOutbox } from './citizen.js';
+import { type Session, type TestClock, totp } from './staff.js';
+
+// jsqr is CommonJS with an ESM-style declaration.
+const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
+
+/**
+ * Logs a citizen in through the portal's form with the OTP of the SMS this login sent (not an
+ * earlier one) and returns the token the page keeps.
+ */
+export async function citizenLogIn(
+  page: Page,
+  url: string,
+  outbox: SmsOutbox,
+  mobile: string,
+): Promise<string> {
+  const sent = async () => (await outbox.messages()).filter((m) => m.to === mobile).length;
+  const before = await sent();
+  await page.goto(`${url}/citizen`);
+  await page.getByLabel('Mobile number', { exact: true }).fill(mobile);
+  await page.getByRole('button', { name: 'Get OTP' }).click();
+  await page.getByLabel('OTP (6 digits)').waitFor();
+  await expect.poll(sent).toBe(before + 1);
+  await page.getByLabel('OTP (6 digits)').fill(await outbox.lastOtp(mobile));
+  await page.getByRole('button', { name: 'Verify and log in' }).click();
+  await page.getByRole('heading', { name: 'My account' }).waitFor();
+  return citizenToken(page);
+}
+
+/** The citizen token the portal keeps in the page's session storage ('' when logged out). */
+export const citizenToken = (page: Page): Promise<string> =>
+  page.evaluate(
+    () =>
+      (
+        globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }
+      ).sessionStorage.getItem('teeka.citizen.token') ?? '',
+  );
+
+/**
+ * Signs a staff member in through the staff page. A code is good once: each login uses the
+ * next 30-second step of `clock`.
+ */
+export async function staffLogIn(
+  page: Page,
+  url: string,
+  who: Session,
+  clock: TestClock,
+): Promise<void> {
+  await page.goto(`${url}/staff`);
+  clock.advance(30_000);
+  await page.getByLabel('Username').fill(who.username);
+  await page.getByLabel('Password', { exact: true }).fill(who.password);
+  await page.getByLabel('Authenticator code (6 digits)').fill(totp(who.secret, clock));
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await page.getByRole('heading', { name: 'Staff', exact: true }).waitFor();
+}
+
+/**
+ * Reads the QR code of a certificate PDF as a scanner would see it: the PDF draws its modules
+ * as equal vector squares (`x y w h re` in its compressed content streams); they are drawn
+ * onto a bitmap, 4 px a module with a quiet zone, and decoded with jsQR.
+ */
+export function qrOfPdf(pdf: Buffer): string | undefined {
+  const text = pdf.toString('latin1');
+  const squares: { x: number; y: number; side: number }[] = [];
+  for (const stream of text.matchAll(/stream\r?\n([\s\S]*?)endstream/g)) {
+    let content: string;
+    try {
+      content = inflateSync(Buffer.from(stream[1] ?? '', 'latin1')).toString('latin1');
+    } catch {
+      continue; // not deflated
+    }
+    for (const [, x, y, w, h] of content.matchAll(/(-?[\d.]+) (-?[\d.]+) ([\d.]+) ([\d.]+) re/g)) {
+      if (w === h) squares.push({ x: Number(x), y: Number(y), side: Number(w) });
+    }
+  }
+  // The modules are the squares of the size drawn most often.
+  const counts = new Map<number, number>();
+  for (const s of squares) counts.set(s.side, (counts.get(s.side) ?? 0) + 1);
+  const [side] = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a), [0, 0]);
+  if (side === 0) return undefined;
+  const modules = squares.filter((s) => s.side === side);
+  const left = Math.min(...modules.map((s) => s.x));
+  const top = Math.min(...modules.map((s) => s.y));
+  const cells = modules.map((s) => ({
+    col: Math.round((s.x - left) / side),
+    row: Math.round((s.y - top) / side),
+  }));
+  const size = Math.max(...cells.flatMap((c) => [c.col, c.row])) + 1;
+  const scale = 4;
+  const width = (size + 8) * scale;
+  const image = new Uint8ClampedArray(width * width * 4).fill(255);
+  for (const { col, row } of cells) {
+    for (let y = 0; y < scale; y++) {
+      for (let x = 0; x < scale; x++) {
+        const at = (((row + 4) * scale + y) * width + (col + 4) * scale + x) * 4;
+        image.fill(0, at, at + 3);
+      }
+    }
+  }
+  return jsQR(image, width, width)?.data;
+}
 
 /** Fails the test on any serious or critical axe-core violation in the page as it is now. */
 export async function expectNoSeriousViolations(page: Page): Promise<void> {
