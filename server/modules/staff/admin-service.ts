@@ -228,6 +228,34 @@ export function createAdminService({
       });
     },
 
+    /** The accounts inside a place the caller administers that it may manage; a recorded read. */
+    async list(staff: StaffPrincipal, within: Target, context: RequestContext) {
+      return db.transaction().execute(async (tx) => {
+        const [place] = await access.require(tx, staff, {
+          roles: ADMIN_ROLES,
+          within,
+          action: 'staff.account.list',
+        });
+        if (!place) throw new Invalid('This place does not exist.', 'unknown-place');
+        const ids = await store.accountsWithin(tx, place, { withDisabled: true });
+        const grants = await store.grantsOf(tx, ids);
+        const manageable = ids.filter(
+          (id) => id !== staff.id && (grants.get(id) ?? []).every((g) => mayGrant(staff.grants, g)),
+        );
+        const accounts = await store.accounts(tx, manageable);
+        await allowed(tx, staffActor(staff), 'staff.account.list', context, {
+          details: { place: placeLabel(place), accounts: accounts.length },
+        });
+        return accounts.map((a) => ({
+          id: a.staff_id,
+          username: a.username,
+          status: a.status,
+          mustReset: a.must_reset,
+          grants: grants.get(a.staff_id) ?? [],
+        }));
+      });
+    },
+
     async setGrants(
       staff: StaffPrincipal,
       staffId: string,

@@ -8,6 +8,7 @@ import { presentedCredential, sessionCookie, staffOf } from './authenticate.js';
 import {
   accountParams,
   accountResponse,
+  accountsResponse,
   countResponse,
   createAccountBody,
   enrolmentCompleteBody,
@@ -15,6 +16,7 @@ import {
   grantsResponse,
   grantView,
   linkResponse,
+  listAccountsQuery,
   loginBody,
   loginResponse,
   meResponse,
@@ -148,6 +150,23 @@ export function staffRoutes({
         reply
           .code(201)
           .send(await admin.createAccount(staffOf(request), request.body, requestContext(request))),
+    );
+
+    app.get(
+      '/api/v1/staff/accounts',
+      {
+        schema: {
+          tags,
+          summary: 'The accounts inside a place you administer that you may manage',
+          querystring: listAccountsQuery,
+          response: { 200: accountsResponse },
+        },
+        preHandler: authenticate,
+      },
+      async (request) => {
+        const accounts = await admin.list(staffOf(request), request.query, requestContext(request));
+        return { accounts: accounts.map((a) => ({ ...a, grants: a.grants.map(grantView) })) };
+      },
     );
 
     app.get(

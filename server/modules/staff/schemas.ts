@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import type { Target } from './access.js';
 import type { GrantInput, Scope } from './admin-service.js';
 import { ROLES } from './roles.js';
 
@@ -69,6 +70,26 @@ export const setGrantsBody = z.strictObject({ grants: z.array(grantInput).min(1)
 
 export const accountParams = z.strictObject({ id: z.uuid() });
 
+const queryId = z.coerce.number().pipe(id);
+
+/** The place whose accounts to list: at most one id, none for the whole country. */
+export const listAccountsQuery = z
+  .strictObject({
+    state_id: queryId.optional(),
+    district_id: queryId.optional(),
+    center_id: queryId.optional(),
+  })
+  .refine(
+    (q) => [q.state_id, q.district_id, q.center_id].filter((v) => v !== undefined).length <= 1,
+    { error: 'name at most one of state_id, district_id, center_id (none: the whole country)' },
+  )
+  .transform((q): Target => {
+    if (q.center_id !== undefined) return { centerId: q.center_id };
+    if (q.district_id !== undefined) return { districtId: q.district_id };
+    if (q.state_id !== undefined) return { stateId: q.state_id };
+    return 'country';
+  });
+
 export const scopeBody = z
   .strictObject({
     all: z.literal(true).optional(),
@@ -107,6 +128,7 @@ export const accountResponse = z.object({
   mustReset: z.boolean(),
   grants: z.array(grantOut),
 });
+export const accountsResponse = z.object({ accounts: z.array(accountResponse) });
 export const grantsResponse = z.object({ grants: z.array(grantOut) });
 export const meResponse = z.object({
   id: z.string(),

@@ -44,6 +44,15 @@ export function createStaffStore() {
         .executeTakeFirst();
       return row !== undefined;
     },
+    async accounts(tx: Db, staffIds: readonly string[]) {
+      if (staffIds.length === 0) return [];
+      return tx
+        .selectFrom('staff_accounts')
+        .select(['staff_id', 'username', 'status', 'must_reset'])
+        .where('staff_id', 'in', staffIds)
+        .orderBy('username')
+        .execute();
+    },
     async grantsOf(tx: Db, staffIds: readonly string[]): Promise<Map<string, Grant[]>> {
       const byStaff = new Map<string, Grant[]>(staffIds.map((id) => [id, []]));
       if (staffIds.length === 0) return byStaff;
@@ -114,7 +123,11 @@ export function createStaffStore() {
       return result.numUpdatedRows > 0n;
     },
     /** Accounts every one of whose grants lies inside `place` (the country: every account with a grant). */
-    async accountsWithin(tx: Db, place: Place): Promise<string[]> {
+    async accountsWithin(
+      tx: Db,
+      place: Place,
+      { withDisabled = false }: { withDisabled?: boolean } = {},
+    ): Promise<string[]> {
       // Ancestors are stored with each grant: "inside" is one column at the place's level.
       const level =
         place.centerId !== null
@@ -127,7 +140,7 @@ export function createStaffStore() {
       const rows = await tx
         .selectFrom('staff_accounts as a')
         .select('a.staff_id')
-        .where('a.status', '!=', 'disabled')
+        .$if(!withDisabled, (q) => q.where('a.status', '!=', 'disabled'))
         .where((eb) =>
           eb.exists(eb.selectFrom('staff_grants as g').whereRef('g.staff_id', '=', 'a.staff_id')),
         )
