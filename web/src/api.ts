@@ -91,6 +91,18 @@ export interface CalendarCentre {
   vaccine_fees?: { vaccine: string; fee: string }[];
 }
 
+/** A centre from `findByLatLong`: `distance` in km from the asked point. */
+export interface NearbyCentre {
+  center_id: number;
+  name: string;
+  district_name: string;
+  state_name: string;
+  location: string;
+  pincode: string;
+  block_name: string;
+  distance: number;
+}
+
 const SESSIONS = '/api/v2/appointment/sessions/public';
 
 export const api = {
@@ -102,6 +114,16 @@ export const api = {
   calendarByDistrict: (districtId: number, date: string) =>
     getJson<{ centers: CalendarCentre[] }>(
       `${SESSIONS}/calendarByDistrict?${new URLSearchParams({ district_id: String(districtId), date }).toString()}`,
+    ).then((r) => r.centers),
+  /** One centre and its sessions for 7 days from `date`; none when it has no sessions. */
+  calendarByCenter: (centerId: number, date: string) =>
+    getJson<{ centers?: CalendarCentre }>(
+      `${SESSIONS}/calendarByCenter?${new URLSearchParams({ center_id: String(centerId), date }).toString()}`,
+    ).then((r) => (r.centers ? [r.centers] : [])),
+  /** Active centres within 50 km of a point, nearest first. */
+  findByLatLong: (lat: number, long: number) =>
+    getJson<{ centers: NearbyCentre[] }>(
+      `/api/v2/appointment/centers/public/findByLatLong?${new URLSearchParams({ lat: String(lat), long: String(long) }).toString()}`,
     ).then((r) => r.centers),
   /** The certificate issuer's DID document (its keys); validated by the verifier. */
   issuerDidDocument: () => getJson<unknown>('/.well-known/did.json'),

@@ -15,9 +15,10 @@ import {
 
 export type AvailabilityQuery =
   | { kind: 'pin'; pincode: string; from: string }
-  | { kind: 'district'; districtId: number; from: string };
+  | { kind: 'district'; districtId: number; from: string }
+  | { kind: 'centre'; centreId: number; from: string };
 
-function errorKey(error: unknown): string {
+export function errorKey(error: unknown): string {
   if (error instanceof ApiError && error.status === 429) return 'search.errors.rateLimited';
   if (!navigator.onLine) return 'search.errors.offline';
   return 'search.error';
@@ -39,7 +40,9 @@ export function AvailabilityResults({
     queryFn: () =>
       query.kind === 'pin'
         ? api.calendarByPin(query.pincode, cowinDate(query.from))
-        : api.calendarByDistrict(query.districtId, cowinDate(query.from)),
+        : query.kind === 'district'
+          ? api.calendarByDistrict(query.districtId, cowinDate(query.from))
+          : api.calendarByCenter(query.centreId, cowinDate(query.from)),
   });
   const days = week(query.from);
 
@@ -69,7 +72,7 @@ export function AvailabilityResults({
       )}
       {calendar.data && calendar.data.length === 0 && (
         <p role="status" data-testid="no-centres">
-          {t('search.noCentres')}
+          {t(query.kind === 'centre' ? 'nearMe.noSessions' : 'search.noCentres')}
         </p>
       )}
       {calendar.data && calendar.data.length > 0 && (

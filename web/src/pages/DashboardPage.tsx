@@ -48,7 +48,10 @@ function Breakdown({
   const format = (n: number) => n.toLocaleString(i18n.language === 'hi' ? 'hi-IN' : 'en-IN');
   const max = Math.max(1, ...cells.map((c) => c.doses ?? 0));
   const barSpace = CHART_WIDTH - LABEL_WIDTH - 50;
-  const shown = (c: Cell) => (c.doses === null ? t('dashboard.suppressed') : format(c.doses));
+  // A hidden cell may be under the threshold or hidden only to protect one that is; the
+  // server does not say which (telling them apart can reveal the small count), so neither
+  // is labelled "fewer than 5". The total is hidden only when it is itself small.
+  const shown = (c: Cell) => (c.doses === null ? t('dashboard.notShown') : format(c.doses));
   return (
     <section className="dashboard-breakdown" aria-labelledby={id}>
       <h2 id={id}>{title}</h2>

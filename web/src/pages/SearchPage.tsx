@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { indiaDate } from '../../../server/modules/facilities/dates.js';
 import { api } from '../api';
 import { type AvailabilityQuery, AvailabilityResults } from '../components/AvailabilityResults';
+import { NearMe } from '../components/NearMe';
 import { TextField } from '../components/TextField';
 
 const PINCODE = /^[1-9]\d{5}$/;
@@ -14,7 +15,7 @@ export function SearchPage() {
   const stateField = useId();
   const districtField = useId();
   const pinField = useId();
-  const [mode, setMode] = useState<'district' | 'pin'>('district');
+  const [mode, setMode] = useState<'district' | 'pin' | 'near'>('district');
   const [stateId, setStateId] = useState<number | null>(null);
   const [districtId, setDistrictId] = useState<number | null>(null);
   const [pincode, setPincode] = useState('');
@@ -42,7 +43,7 @@ export function SearchPage() {
       <h1 id="search-title">{t('search.title')}</h1>
       <div className="toggle" role="group" aria-labelledby={`${pinField}-by`}>
         <span id={`${pinField}-by`}>{t('search.by')}</span>
-        {(['district', 'pin'] as const).map((value) => (
+        {(['district', 'pin', 'near'] as const).map((value) => (
           <button
             key={value}
             type="button"
@@ -52,12 +53,14 @@ export function SearchPage() {
               setQuery(null);
             }}
           >
-            {t(`search.by_${value}`)}
+            {value === 'near' ? t('nearMe.tab') : t(`search.by_${value}`)}
           </button>
         ))}
       </div>
 
-      {mode === 'district' ? (
+      {mode === 'near' ? (
+        <NearMe onCentre={(centreId) => setQuery({ kind: 'centre', centreId, from: today })} />
+      ) : mode === 'district' ? (
         <div className="panel">
           {states.isError && <p role="alert">{t('search.error')}</p>}
           <div className="field">
