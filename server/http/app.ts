@@ -290,7 +290,6 @@ export async function buildApp({ config, database, logger, clock = systemClock }
 
   const partners = createPartnersModule({
     ...platform,
-    sms,
     log: app.log,
     staff,
     citizenGuard: citizenAuth.guard,

@@ -7,7 +7,6 @@ import { AppError, Forbidden, NotFound, Unavailable } from '../../http/errors.js
 import type { Clock } from '../../platform/clock.js';
 import type { Limits } from '../../platform/limits.js';
 import type { RecordedMetrics } from '../../platform/metrics.js';
-import { type Sms, SmsDeliveryError } from '../../platform/sms.js';
 import { withAudit } from '../audit/denied.js';
 import type { AuditEvent, AuditService, RequestContext } from '../audit/service.js';
 import type { BeneficiaryService } from '../beneficiaries/service.js';
@@ -15,6 +14,8 @@ import { decided } from '../citizen-auth/decided.js';
 import { mobileRef } from '../citizen-auth/mobile.js';
 import { newOtp, otpDigest, otpHash, otpMatches, smsBudgetLimiter } from '../citizen-auth/otp.js';
 import { MAX_OTP_ATTEMPTS } from '../citizen-auth/service.js';
+import type { EventBus } from '../events/module.js';
+import { queueSms } from '../notifications/sms.js';
 import type { EnumerationDetector } from './enumeration.js';
 import { partnerActor, type PartnerCaller } from './guard.js';
 import type { ConsentRequest } from './schemas.js';
@@ -45,7 +46,8 @@ function requireScope(caller: PartnerCaller, scope: ConsentScope) {
  * gave it; Teeka texts that mobile an OTP naming the partner, the purpose and the last
  * digits of the beneficiary id; the person reads the OTP out to the partner, who completes
  * the consent. The OTP machinery (CSPRNG digits, keyed hash bound to the request, constant-
- * time match, 3 tries) and the SMS sender are citizen login's own.
+ * time match, 3 tries) and the SMS delivery (an outbox event of the request's transaction,
+ * handed on at once) are citizen login's own.
  */
 export function createConsentService({
   store,
@@ -53,7 +55,8 @@ export function createConsentService({
   keys,
   clock,
   limits,
-  sms,
+  events,
+  smsWaitMs,
   beneficiaries,
   enumeration,
   otpConfig,
@@ -64,7 +67,9 @@ export function createConsentService({
   keys: KeyRing;
   clock: Clock;
   limits: Limits;
-  sms: Sms;
+  events: Pick<EventBus, 'outbox' | 'deliverNow' | 'discard'>;
+  /** How long a request waits for the SMS to be handed to the sender (TEEKA_SMS_WAIT_MS). */
+  smsWaitMs: number;
   beneficiaries: BeneficiaryService;
   enumeration: EnumerationDetector;
   otpConfig: Config['otp'];
@@ -107,7 +112,13 @@ export function createConsentService({
       const requestId = randomUUID();
       const otp = newOtp();
       const expiresAt = new Date(now.getTime() + otpConfig.ttlSeconds * 1000);
-      await db.transaction().execute(async (tx) => {
+      const minutes = Math.max(1, Math.round(otpConfig.ttlSeconds / 60));
+      const text =
+        `Teeka: ${caller.name} asks your consent to ${CONSENT_WORDING[input.scope]} ` +
+        `(beneficiary ID ending ${input.beneficiary_reference_id.slice(-4)}) for: ${input.purpose}. ` +
+        `OTP ${otp}, valid ${minutes} min. Share it with ${caller.name} only if you agree.`;
+      // The SMS is an outbox event of the same transaction: it goes out once the request exists.
+      const smsEvent = await db.transaction().execute(async (tx) => {
         await store.deleteConsentRequestsExpiredBefore(
           tx,
           new Date(now.getTime() - REQUEST_RETENTION_MS),
@@ -136,23 +147,23 @@ export function createConsentService({
           },
           context,
         );
+        return queueSms(events.outbox, tx, ref, {
+          to: input.mobile,
+          text,
+          kind: 'otp',
+          at: now.toISOString(),
+          expiresAt: expiresAt.toISOString(),
+        });
       });
-      const minutes = Math.max(1, Math.round(otpConfig.ttlSeconds / 60));
-      const text =
-        `Teeka: ${caller.name} asks your consent to ${CONSENT_WORDING[input.scope]} ` +
-        `(beneficiary ID ending ${input.beneficiary_reference_id.slice(-4)}) for: ${input.purpose}. ` +
-        `OTP ${otp}, valid ${minutes} min. Share it with ${caller.name} only if you agree.`;
-      try {
-        await sms.send(input.mobile, text, now);
-      } catch (error) {
-        if (error instanceof SmsDeliveryError) {
-          throw new Unavailable(
-            'The consent SMS could not be sent; try again shortly.',
-            'sms-unavailable',
-            30,
-          );
-        }
-        throw error;
+      // As for a login OTP: a sender that refuses at once is reported and its SMS is dropped,
+      // so an OTP for a request the partner never got an id for is never sent later.
+      if ((await events.deliverNow(smsEvent, smsWaitMs)) === 'failed') {
+        await events.discard(smsEvent);
+        throw new Unavailable(
+          'The consent SMS could not be sent; try again shortly.',
+          'sms-unavailable',
+          30,
+        );
       }
       recorded.otpsSent.inc({ purpose: 'partner-consent' });
       return { request_id: requestId, otp_expires_at: expiresAt.toISOString() };

@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 
 import type { Platform } from '../../platform/platform.js';
-import type { Sms } from '../../platform/sms.js';
 import { createAuditModule } from '../audit/module.js';
 import type { BeneficiaryService } from '../beneficiaries/service.js';
 import type { CertificateModule } from '../certificates/module.js';
@@ -35,7 +34,7 @@ export function createPartnersModule({
   config,
   keys,
   metrics,
-  sms,
+  events,
   log,
   staff,
   citizenGuard,
@@ -43,8 +42,7 @@ export function createPartnersModule({
   certificates,
   search,
   killSwitch,
-}: Pick<Platform, 'db' | 'limits' | 'clock' | 'config' | 'keys' | 'metrics'> & {
-  sms: Sms;
+}: Pick<Platform, 'db' | 'limits' | 'clock' | 'config' | 'keys' | 'metrics' | 'events'> & {
   log: FastifyBaseLogger;
   staff: Pick<StaffModule, 'authenticate' | 'access' | 'requireStepUp'>;
   citizenGuard: CitizenGuard;
@@ -81,7 +79,8 @@ export function createPartnersModule({
     keys,
     clock,
     limits,
-    sms,
+    events,
+    smsWaitMs: config.sms.waitMs,
     beneficiaries,
     enumeration,
     otpConfig: config.otp,

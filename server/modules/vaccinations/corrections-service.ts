@@ -12,6 +12,7 @@ import type { CertificateService } from '../certificates/service.js';
 import type { Citizen } from '../citizen-auth/guard.js';
 import { type Access, staffActor, type StaffPrincipal } from '../staff/access.js';
 import { CORRECTION_DECIDERS, type Decide, maskName } from './common.js';
+import { certificateIssued, type VaccinationOutbox } from './events.js';
 import { CORRECTABLE, type CorrectionInput } from './schemas.js';
 import type { VaccinationStore } from './store.js';
 
@@ -24,7 +25,8 @@ const maskedId = (masked: string) => masked.replace(/^X+/, (xs) => '*'.repeat(xs
 /**
  * Corrections of a vaccinated person's facts: the citizen asks, the district admin of the
  * centre of the latest dose decides; approval corrects the record, issues a corrected
- * certificate and revokes the old one, all in one transaction.
+ * certificate (its `certificate.issued` event with it) and revokes the old one, all in one
+ * transaction.
  */
 export function createCorrectionService({
   db,
@@ -37,6 +39,7 @@ export function createCorrectionService({
   beneficiaries,
   certificates,
   requireStepUp,
+  outbox,
   recorded,
 }: {
   db: Db;
@@ -49,6 +52,7 @@ export function createCorrectionService({
   beneficiaries: BeneficiaryService;
   certificates: CertificateService;
   requireStepUp: (staff: StaffPrincipal, action: string) => void;
+  outbox: VaccinationOutbox;
   recorded: Pick<RecordedMetrics, 'certificates'>;
 }) {
   const changesOf = (row: { changes_enc: string }) =>
@@ -262,6 +266,12 @@ export function createCorrectionService({
             },
             ctx,
           );
+          await certificateIssued(outbox, tx, {
+            certificate_id: reissued.certificateId,
+            beneficiary_reference_id: id,
+            reason: 'correction',
+            replaces: current.certificateId,
+          });
           return {
             request_id: requestId,
             status: 'approved' as const,

@@ -15,6 +15,7 @@ import type { FacilitiesModule } from '../facilities/module.js';
 import type { SeatPool } from '../facilities/store.js';
 import { type Access, staffActor, type StaffPrincipal } from '../staff/access.js';
 import { type Decide, VACCINATORS } from './common.js';
+import { certificateIssued, doseRecorded, type VaccinationOutbox } from './events.js';
 import type { DoseInput } from './schemas.js';
 import type { VaccinationReads, VaccinationStore } from './store.js';
 import type { DoseAnswer } from './tables.js';
@@ -29,8 +30,9 @@ export const hashOf = (body: DoseInput) =>
 
 /**
  * Recording a dose: in one transaction the Idempotency-Key is claimed, the rules checked,
- * the appointment closed, the seat counted, the certificate issued and the record audited;
- * the answer is stored under the key for retries.
+ * the appointment closed, the seat counted, the certificate issued, the record audited and
+ * its events (`dose.recorded`, `certificate.issued`) written; the answer is stored under the
+ * key for retries.
  */
 export function createDoseService({
   decide,
@@ -44,6 +46,7 @@ export function createDoseService({
   appointments,
   certificates,
   usernameOf,
+  outbox,
   recorded,
 }: {
   decide: Decide;
@@ -57,6 +60,7 @@ export function createDoseService({
   appointments: AtCentreAppointments;
   certificates: CertificateService;
   usernameOf: (tx: Db, staffId: string) => Promise<string | undefined>;
+  outbox: VaccinationOutbox;
   recorded: Pick<RecordedMetrics, 'doses' | 'certificates'>;
 }) {
   async function recordIn(
@@ -227,6 +231,19 @@ export function createDoseService({
       },
       ctx,
     );
+    await doseRecorded(outbox, tx, {
+      dose_id: doseId,
+      beneficiary_reference_id: person.referenceId,
+      session_id: session.session_id,
+      center_id: session.center_id,
+      certificate_id: certificate.certificateId,
+    });
+    await certificateIssued(outbox, tx, {
+      certificate_id: certificate.certificateId,
+      beneficiary_reference_id: person.referenceId,
+      reason: 'dose',
+      replaces: null,
+    });
     await store.answerKey(tx, staff.id, key, answer);
     return { answer, replayed: false, sessions };
   }

@@ -22,12 +22,13 @@ export function createVaccinationModule({
   limits,
   keys,
   metrics,
+  events,
   staff,
   citizenAuth,
   facilities,
   beneficiaries,
   certificates,
-}: Pick<Platform, 'db' | 'clock' | 'limits' | 'keys' | 'metrics'> & {
+}: Pick<Platform, 'db' | 'clock' | 'limits' | 'keys' | 'metrics' | 'events'> & {
   staff: Pick<StaffModule, 'access' | 'authenticate' | 'requireStepUp' | 'usernameOf'>;
   citizenAuth: CitizenAuthModule;
   facilities: FacilitiesModule;
@@ -65,6 +66,7 @@ export function createVaccinationModule({
     appointments,
     certificates,
     usernameOf: staff.usernameOf,
+    outbox: events.outbox,
     recorded: metrics.recorded,
   });
   const aefi = createAefiService({ decide, store, audit, clock, access, keys });
@@ -79,6 +81,7 @@ export function createVaccinationModule({
     beneficiaries,
     certificates,
     requireStepUp: staff.requireStepUp,
+    outbox: events.outbox,
     recorded: metrics.recorded,
   });
   return {
