@@ -11,11 +11,7 @@ import { listen } from '../helpers/server.js';
 import { base45, json, shcJws, shcQr } from '../helpers/spec-codecs.js';
 import type { Session } from '../helpers/staff.js';
 import { type VaccinationWorld, vaccinationWorld } from '../helpers/vaccinations.js';
-import {
-  citizenLogIn,
-  expectNoSeriousViolations,
-  registeredBeneficiary,
-} from '../helpers/web.js';
+import { citizenLogIn, expectNoSeriousViolations, registeredBeneficiary } from '../helpers/web.js';
 
 // jsqr is CommonJS with an ESM-style declaration; pngjs (qrcode's PNG writer) ships no types.
 const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
