@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { browserAvailable, launchBrowser, screenshot } from '../helpers/browser.js';
+import { AADHAAR } from '../helpers/citizen.js';
 import { listen } from '../helpers/server.js';
 import type { Session } from '../helpers/staff.js';
 import { type VaccinationWorld, vaccinationWorld } from '../helpers/vaccinations.js';
@@ -175,5 +176,65 @@ describe.runIf(browserAvailable)('the centre desks in a real browser', () => {
       .poll(() => alertOf(other))
       .toBe('This person is not expected at this centre today.');
     await other.close();
+  });
+  it('registers a walk-in at a session that takes them, who is then arrived for the vaccinator; a second registration of the same photo ID is refused in plain words', async () => {
+    const session = await w.session(w.centreB, 0, { allow_walk_in: true });
+    const page = await signedIn(w.verifierB);
+    const form = page.getByTestId(`verifier-${w.centreB}`).getByTestId('walk-in');
+    await form.getByRole('heading', { name: 'Walk-in registration' }).waitFor();
+    await form.getByLabel('Session').selectOption(session);
+    const fill = async (photoId: string) => {
+      await form.getByLabel('Full name, as on the photo ID').fill('Walk In Person');
+      await form.getByLabel('Year of birth').fill('1990');
+      await form.getByLabel('Gender').selectOption({ label: 'Female' });
+      await form.getByLabel('Photo ID type').selectOption('1');
+      await form.getByLabel('Photo ID number').fill(photoId);
+      await form.getByLabel('Mobile number').fill('9846300001');
+    };
+    // Checked in the page first: nothing is sent without a mobile number.
+    await fill(AADHAAR[7] ?? '');
+    await form.getByLabel('Mobile number').fill('98463');
+    await form.getByRole('button', { name: 'Register walk-in' }).click();
+    await expect.poll(() => alertOf(page)).toContain('10-digit mobile number');
+    const people = async () =>
+      (
+        await w.t.database.db
+          .selectFrom('beneficiaries')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n;
+    const before = await people();
+    await form.getByLabel('Mobile number').fill('9846300001');
+    await expectNoSeriousViolations(page);
+    await form.getByRole('button', { name: 'Register walk-in' }).click();
+    const done = form.getByTestId('walked-in');
+    await done.waitFor();
+    expect(await people()).toBe(before + 1);
+    const arrival = await w.t.database.db
+      .selectFrom('arrivals')
+      .selectAll()
+      .where('session_id', '=', session)
+      .executeTakeFirstOrThrow();
+    expect(await done.textContent()).toContain(
+      `Registered with reference ID ${arrival.beneficiary_reference_id}`,
+    );
+    expect(arrival.arrived_at).not.toBeNull();
+    // The form is empty again for the next person; the same photo ID is refused.
+    expect(await form.getByLabel('Photo ID number').inputValue()).toBe('');
+    await screenshot(page, 'desk-walk-in-360');
+    await fill(AADHAAR[7] ?? '');
+    await form.getByRole('button', { name: 'Register walk-in' }).click();
+    await expect.poll(() => alertOf(page)).toContain('already registered');
+    expect(await people()).toBe(before + 1);
+    // The vaccinator records the walk-in's dose without any other step.
+    const vax = await signedIn(w.vaccinatorB);
+    const desk = vax.getByTestId(`vaccinator-${w.centreB}`);
+    await desk.getByLabel('Session').selectOption(session);
+    await desk.getByLabel('Reference ID of the person').fill(arrival.beneficiary_reference_id);
+    await desk.getByLabel('Batch number').fill('4121Z026');
+    await desk.getByRole('button', { name: 'Record dose' }).click();
+    await desk.getByTestId('dose-recorded').waitFor();
+    await vax.close();
+    await page.close();
   });
 });

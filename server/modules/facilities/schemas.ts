@@ -194,3 +194,24 @@ export const sessionChangesInput = z.strictObject({
 export type SessionChangesInput = z.input<typeof sessionChangesInput>;
 
 export const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A centre as its admins see and edit it, with its sessions from today on. */
+export const managedCentresResponse = z.object({
+  centres: z.array(
+    newCentreInput.extend({
+      center_id: z.number().int(),
+      active: z.boolean(),
+      sessions: z.array(
+        newSessionInput.extend({
+          session_id: z.string(),
+          available_dose1: z.number().int(),
+          available_dose2: z.number().int(),
+          available_precaution: z.number().int(),
+          max_age_limit: z.number().int().nullable(),
+          capacity_precaution: z.number().int(),
+          allow_walk_in: z.boolean(),
+        }),
+      ),
+    }),
+  ),
+});

@@ -122,6 +122,22 @@ export function createFacilityService({
   };
 
   return {
+    /**
+     * Centres as their admins edit them (times as HH:MM, fees as numbers, as the change API
+     * takes them), each with its sessions from today (India) on, at most `limit` in all.
+     */
+    async managedCentres(tx: Db, centerIds: readonly number[], limit = 200) {
+      const centres = await store.centresByIds(tx, centerIds);
+      const sessions = await store.sessionsFrom(tx, centerIds, indiaDate(clock.now()), limit);
+      return centres.map((c) => ({
+        ...c,
+        opens_at: c.opens_at.slice(0, 5),
+        closes_at: c.closes_at.slice(0, 5),
+        vaccine_fees: c.vaccine_fees.map((f) => ({ vaccine: f.vaccine, fee: Number(f.fee) })),
+        sessions: sessions.filter((x) => x.center_id === c.center_id),
+      }));
+    },
+
     async createCentre(
       tx: Db,
       input: NewCentreInput,

@@ -313,3 +313,86 @@ describe('editing sessions', () => {
     }
   });
 });
+
+describe('listing my centres', () => {
+  const mine = (by?: Session) =>
+    t.app.inject({
+      method: 'GET',
+      url: '/api/v1/facilities/centres/mine',
+      ...(by ? { headers: by.headers } : {}),
+    });
+  interface Mine {
+    centres: { center_id: number; name: string; opens_at: string; sessions: object[] }[];
+  }
+
+  it('gives a facility admin their own centre only, as the edit API takes it, with its sessions from today on', async () => {
+    const made = await createSession(adminA, centreA);
+    expect(made.statusCode).toBe(201);
+    const { session_id } = made.json<{ session_id: string }>();
+    const response = await mine(adminA);
+    expect(response.statusCode).toBe(200);
+    const { centres } = response.json<Mine>();
+    expect(centres.map((c) => c.center_id)).toEqual([centreA]);
+    expect(centres[0]).toMatchObject({
+      name: await centreName(centreA),
+      opens_at: '09:00',
+      closes_at: '17:00',
+      district_id: 294,
+      active: true,
+      vaccine_fees: [],
+    });
+    expect(centres[0]?.sessions).toContainEqual(
+      expect.objectContaining({
+        session_id,
+        date: '2026-03-10',
+        vaccine: 'COVISHIELD',
+        capacity_dose1: 10,
+        available_dose1: 10,
+        slots: ['09:00AM-11:00AM'],
+        allow_walk_in: false,
+      }),
+    );
+    const other = (await mine(adminB)).json<Mine>().centres;
+    expect(other.map((c) => c.center_id)).toEqual([centreB]);
+    expect(other[0]?.sessions.some((s) => 'session_id' in s && s.session_id === session_id)).toBe(
+      false,
+    );
+  });
+
+  it('leaves out sessions before today (India)', async () => {
+    // Written straight to the table: the API refuses to create a session in the past.
+    const past = await t.database.db
+      .insertInto('vaccination_sessions')
+      .values({
+        center_id: centreA,
+        date: '2026-02-28',
+        vaccine: 'COVISHIELD',
+        min_age_limit: 18,
+        capacity_dose1: 5,
+        capacity_dose2: 5,
+        available_dose1: 5,
+        available_dose2: 5,
+        capacity_precaution: 0,
+        available_precaution: 0,
+        slots: JSON.stringify(['09:00AM-11:00AM']),
+      })
+      .returning('session_id')
+      .executeTakeFirstOrThrow();
+    const { centres } = (await mine(adminA)).json<Mine>();
+    expect(centres[0]?.sessions.length).toBeGreaterThan(0);
+    expect(
+      centres[0]?.sessions.some((s) => 'session_id' in s && s.session_id === past.session_id),
+    ).toBe(false);
+  });
+
+  it('lists nothing for staff who are not facility admins, and refuses without a session', async () => {
+    for (const who of [verifier, vaccinator, bbmp, national]) {
+      const response = await mine(who);
+      expect(response.statusCode).toBe(200);
+      expect(response.json<Mine>().centres).toEqual([]);
+    }
+    const anonymous = await mine();
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['content-type']).toContain('application/problem+json');
+  });
+});

@@ -10,6 +10,7 @@ import type { Role } from '../staff/roles.js';
 import type { SearchCache } from './cache.js';
 import {
   centreChangesInput,
+  managedCentresResponse,
   newCentreInput,
   newSessionInput,
   SESSION_ID,
@@ -48,6 +49,39 @@ export function facilityStaffRoutes({
 }): FastifyPluginCallbackZod {
   const tags = ['facilities'];
   return (app, _options, done) => {
+    app.get(
+      '/api/v1/facilities/centres/mine',
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary: 'The centres the caller manages as facility admin, with sessions from today',
+          response: { 200: managedCentresResponse },
+        },
+      },
+      async (request) => {
+        const staff = staffOf(request);
+        const mine = [
+          ...new Set(
+            staff.grants.flatMap((g) =>
+              g.role === 'facility-admin' && g.centerId !== null ? [g.centerId] : [],
+            ),
+          ),
+        ];
+        const centres = await db.transaction().execute(async (tx) => {
+          if (mine.length > 0) {
+            await access.require(tx, staff, {
+              roles: ['facility-admin'],
+              within: mine.map((centerId) => ({ centerId })),
+              action: 'facilities.centre.list',
+            });
+          }
+          return service.managedCentres(tx, mine);
+        });
+        return { centres };
+      },
+    );
+
     app.post(
       '/api/v1/facilities/centres',
       {

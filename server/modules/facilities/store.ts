@@ -69,6 +69,46 @@ export function createFacilityStore() {
         .executeTakeFirst();
     },
 
+    /** Centres by id, in id order, with the details their admins edit. */
+    centresByIds(db: Db, centerIds: readonly number[]) {
+      if (centerIds.length === 0) return Promise.resolve([]);
+      return db
+        .selectFrom('centres')
+        .select([
+          'center_id',
+          'name',
+          'address',
+          'district_id',
+          'block_name',
+          'pincode',
+          'lat',
+          'long',
+          'opens_at',
+          'closes_at',
+          'fee_type',
+          'vaccine_fees',
+          'active',
+        ])
+        .where('center_id', 'in', centerIds)
+        .orderBy('center_id')
+        .execute();
+    },
+
+    /** The sessions at these centres from `from` (YYYY-MM-DD) on, by date; at most `limit`. */
+    sessionsFrom(db: Db, centerIds: readonly number[], from: string, limit: number) {
+      if (centerIds.length === 0) return Promise.resolve([]);
+      return db
+        .selectFrom('vaccination_sessions')
+        .select(SESSION_COLUMNS)
+        .where('center_id', 'in', centerIds)
+        .where('date', '>=', from)
+        .orderBy('date')
+        .orderBy('min_age_limit')
+        .orderBy('session_id')
+        .limit(limit)
+        .execute();
+    },
+
     async insertSession(db: Db, session: NewSession): Promise<string> {
       const row = await db
         .insertInto('vaccination_sessions')

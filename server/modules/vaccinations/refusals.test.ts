@@ -191,6 +191,33 @@ describe('walk-ins', () => {
     expect(await seat()).toBe(before - 1);
   });
 
+  it('gives the form its photo ID types and genders, to the centre’s verifiers only', async () => {
+    const choices = (by: typeof w.verifier, centre: number | string) =>
+      w.t.app.inject({
+        method: 'GET',
+        url: `/api/v1/vaccinations/centres/${centre}/walk-in-choices`,
+        headers: by.headers,
+      });
+    const given = await choices(w.verifierB, w.centreB);
+    expect(given.statusCode).toBe(200);
+    const body = given.json<{
+      types: { id: string; type: string }[];
+      genders: { id: number; gender: string }[];
+    }>();
+    expect(body.types).toContainEqual({ id: '1', type: expect.any(String) as string });
+    expect(body.genders.map((g) => g.gender)).toContain('Female');
+    expect((await choices(w.verifier, w.centreB)).statusCode).toBe(403);
+    expect((await choices(w.vaccinatorB, w.centreB)).statusCode).toBe(403);
+    const bad = await choices(w.verifierB, 'x');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    const anonymous = await w.t.app.inject({
+      method: 'GET',
+      url: `/api/v1/vaccinations/centres/${w.centreB}/walk-in-choices`,
+    });
+    expect(anonymous.statusCode).toBe(401);
+  });
+
   it('keeps the limit of 4 per mobile and refuses sessions without walk-ins', async () => {
     const mobile = '9845200009';
     for (let i = 1; i <= 4; i++) {

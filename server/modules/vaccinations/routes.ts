@@ -25,6 +25,7 @@ import {
   identityResponse,
   sessionParams,
   walkInBody,
+  walkInChoicesResponse,
   walkInResponse,
 } from './schemas.js';
 import type { VerifierService } from './verifier-service.js';
@@ -129,6 +130,20 @@ export function vaccinationRoutes({
           request.body.beneficiary_reference_id,
           requestContext(request),
         ),
+    );
+
+    app.get(
+      '/api/v1/vaccinations/centres/:centerId/walk-in-choices',
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary: 'Photo ID types and genders for the walk-in form (verifiers of the centre)',
+          params: centerParams,
+          response: { 200: walkInChoicesResponse },
+        },
+      },
+      (request) => verifier.walkInChoices(staffOf(request), request.params.centerId),
     );
 
     app.post(

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
-import { beneficiaryReferenceId, newBeneficiaryBody } from '../beneficiaries/schemas.js';
+import {
+  beneficiaryReferenceId,
+  gendersResponse,
+  idTypesResponse,
+  newBeneficiaryBody,
+} from '../beneficiaries/schemas.js';
 import { SESSION_ID } from '../facilities/schemas.js';
 
 const uuid = z.string().regex(SESSION_ID, { error: 'a UUID' });
@@ -82,6 +87,7 @@ export const walkInBody = newBeneficiaryBody
     consent_version: newBeneficiaryBody.shape.consent_version.default('V1'),
   });
 export type WalkIn = z.output<typeof walkInBody>;
+export const walkInChoicesResponse = idTypesResponse.extend(gendersResponse.shape);
 export const walkInResponse = z.object({
   beneficiary_reference_id: z.string(),
   appointment_id: z.string(),

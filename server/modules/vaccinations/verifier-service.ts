@@ -332,6 +332,21 @@ export function createVerifierService({
      * uniqueness), takes a dose 1 seat under a walk-in appointment, and marks them arrived:
      * the verifier has just read the photo ID off the document.
      */
+    /** The photo ID types and genders a walk-in form offers, to the centre's verifiers. */
+    async walkInChoices(staff: StaffPrincipal, centerId: number) {
+      const action = 'vaccination.walk-in.choices';
+      return decide(
+        { actor: staffActor(staff), action, subject: { type: 'centre', id: String(centerId) } },
+        async (tx) => {
+          await access.require(tx, staff, { roles: VERIFIERS, within: { centerId }, action });
+          return {
+            ...(await beneficiaries.idTypes(tx)),
+            ...(await beneficiaries.genders(tx)),
+          };
+        },
+      );
+    },
+
     async walkIn(staff: StaffPrincipal, sessionId: string, input: WalkIn, ctx: RequestContext) {
       const action = 'vaccination.walk-in.register';
       const result = await decide(

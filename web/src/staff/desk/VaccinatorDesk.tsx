@@ -1,10 +1,10 @@
-import { useQuery } from '@tanstack/react-query';
 import { type SyntheticEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { ApiError } from '../../api';
 import { FormProblem, TextField } from '../../components/TextField';
-import { deskApi, deskProblem, indiaToday, type RecordedDose } from './api';
+import { deskApi, deskProblem, type RecordedDose } from './api';
+import { SelectField, SessionField, useTodaySessions } from './SelectField';
 
 const fresh = () => ({ key: crypto.randomUUID(), at: null });
 
@@ -12,11 +12,7 @@ const fresh = () => ({ key: crypto.randomUUID(), at: null });
 export function VaccinatorDesk({ centre }: { centre: number }) {
   const { t } = useTranslation();
   const id = useId();
-  const sessions = useQuery({
-    queryKey: ['desk', 'sessions', centre],
-    queryFn: () => deskApi.sessionsOn(centre, indiaToday()),
-    retry: false,
-  });
+  const sessions = useTodaySessions(centre);
   const [fields, setFields] = useState({ session: '', ref: '', vaccine: '', batch: '', dose: '1' });
   // One key and one vaccination time per submission: sending the same form again (a double
   // click, a retry after a lost answer) sends the same body under the same key and gets the
@@ -79,24 +75,7 @@ export function VaccinatorDesk({ centre }: { centre: number }) {
       {sessions.data && list.length === 0 && <p>{t('desk.vaccinator.noSessions')}</p>}
       {list.length > 0 && (
         <form onSubmit={(e) => void submit(e)} noValidate>
-          <div className="field">
-            <label htmlFor={`${id}-session`}>{t('desk.vaccinator.session')}</label>
-            <select
-              id={`${id}-session`}
-              value={session}
-              onChange={(e) => edit('session', e.target.value)}
-            >
-              {list.map((s) => (
-                <option key={s.session_id} value={s.session_id}>
-                  {t('desk.vaccinator.sessionText', {
-                    vaccine: s.vaccine,
-                    age: s.min_age_limit,
-                    seats: s.available_capacity,
-                  })}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SessionField sessions={list} value={session} onChange={(v) => edit('session', v)} />
           <TextField
             label={t('desk.vaccinator.reference')}
             inputMode="numeric"
@@ -104,20 +83,12 @@ export function VaccinatorDesk({ centre }: { centre: number }) {
             value={fields.ref}
             onChange={(e) => edit('ref', e.target.value.trim())}
           />
-          <div className="field">
-            <label htmlFor={`${id}-vaccine`}>{t('desk.vaccinator.vaccine')}</label>
-            <select
-              id={`${id}-vaccine`}
-              value={vaccine}
-              onChange={(e) => edit('vaccine', e.target.value)}
-            >
-              {vaccines.map((v) => (
-                <option key={v} value={v}>
-                  {v}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            label={t('desk.vaccinator.vaccine')}
+            value={vaccine}
+            onChange={(e) => edit('vaccine', e.target.value)}
+            options={vaccines.map((v) => ({ value: v, label: v }))}
+          />
           <TextField
             label={t('desk.vaccinator.batch')}
             hint={t('desk.vaccinator.batchHint')}
@@ -126,20 +97,15 @@ export function VaccinatorDesk({ centre }: { centre: number }) {
             value={fields.batch}
             onChange={(e) => edit('batch', e.target.value.trim())}
           />
-          <div className="field">
-            <label htmlFor={`${id}-dose`}>{t('desk.vaccinator.dose')}</label>
-            <select
-              id={`${id}-dose`}
-              value={fields.dose}
-              onChange={(e) => edit('dose', e.target.value)}
-            >
-              {['1', '2', '3'].map((n) => (
-                <option key={n} value={n}>
-                  {t(`desk.vaccinator.doseOption${n}`)}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            label={t('desk.vaccinator.dose')}
+            value={fields.dose}
+            onChange={(e) => edit('dose', e.target.value)}
+            options={['1', '2', '3'].map((n) => ({
+              value: n,
+              label: t(`desk.vaccinator.doseOption${n}`),
+            }))}
+          />
           <FormProblem problem={problem} />
           <button type="submit" className="primary" disabled={busy}>
             {busy ? t('desk.vaccinator.recording') : t('desk.vaccinator.record')}

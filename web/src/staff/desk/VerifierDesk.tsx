@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 
 import { FormProblem, TextField } from '../../components/TextField';
 import { deskApi, deskProblem, type Expected } from './api';
+import { WalkInForm } from './WalkInForm';
 
 /** The verifier's desk at one centre: the day's list, find, photo ID check, arrival. */
 export function VerifierDesk({ centre }: { centre: number }) {
@@ -20,6 +21,10 @@ export function VerifierDesk({ centre }: { centre: number }) {
   const [found, setFound] = useState<Expected[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const refresh = () => {
+    void queries.invalidateQueries({ queryKey: ['desk', 'today', centre] });
+    void queries.invalidateQueries({ queryKey: ['desk', 'sessions', centre] });
+  };
 
   async function find(kind: typeof by, text: string) {
     if (!text) {
@@ -120,12 +125,9 @@ export function VerifierDesk({ centre }: { centre: number }) {
       </form>
       <FormProblem problem={problem} />
       {found?.map((person) => (
-        <Person
-          key={person.beneficiary_reference_id}
-          person={person}
-          onArrived={() => void queries.invalidateQueries({ queryKey: ['desk', 'today', centre] })}
-        />
+        <Person key={person.beneficiary_reference_id} person={person} onArrived={refresh} />
       ))}
+      <WalkInForm centre={centre} onRegistered={refresh} />
     </section>
   );
 }

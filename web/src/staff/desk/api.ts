@@ -46,6 +46,16 @@ export interface DoseInput {
   vaccinated_at: string;
 }
 
+/** A person registered on site: the walk-in API's body. */
+export interface WalkInInput {
+  name: string;
+  birth_year: string;
+  gender_id: number;
+  photo_id_type: number;
+  photo_id_number: string;
+  mobile: string;
+}
+
 const DESK = '/api/v1/vaccinations';
 
 export const deskApi = {
@@ -66,6 +76,16 @@ export const deskApi = {
     staffPost<{ arrived_at: string }>(`${DESK}/sessions/${session}/arrivals`, {
       beneficiary_reference_id: ref,
     }),
+  walkInChoices: (centre: number) =>
+    getJson<{ types: { id: string; type: string }[]; genders: { id: number; gender: string }[] }>(
+      `${DESK}/centres/${centre}/walk-in-choices`,
+    ),
+  /** Registers, confirms and marks arrived in one step, taking a dose 1 seat. */
+  walkIn: (session: string, body: WalkInInput) =>
+    staffPost<{ beneficiary_reference_id: string; appointment_id: string }>(
+      `${DESK}/sessions/${session}/walk-ins`,
+      body,
+    ),
   /** One submission of the dose form: the same key for the same submission records once. */
   recordDose: (body: DoseInput, idempotencyKey: string) =>
     staffPost<RecordedDose>(`${DESK}/doses`, body, {
