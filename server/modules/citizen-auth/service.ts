@@ -3,13 +3,13 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import { decryptField, type KeyRing } from '../../crypto/keys.js';
 import type { Db } from '../../db/index.js';
-import { type AppError, Unauthorized, Unavailable } from '../../http/errors.js';
+import { type AppError, Unauthorized } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Limits } from '../../platform/limits.js';
 import type { RecordedMetrics } from '../../platform/metrics.js';
 import type { AuditEvent, AuditService, RequestContext } from '../audit/service.js';
 import type { EventBus } from '../events/module.js';
-import { queueSms } from '../notifications/sms.js';
+import { deliverOtpNow, queueSms } from '../notifications/sms.js';
 import { decided } from './decided.js';
 import { encryptMobile, MOBILE_PURPOSE, mobileRef } from './mobile.js';
 import { newOtp, otpDigest, otpHash, otpMatches, smsBudgetLimiter } from './otp.js';
@@ -113,16 +113,12 @@ export function createCitizenAuthService({
           expiresAt: expiresAt.toISOString(),
         });
       });
-      // A sender that refuses at once is reported, and its OTP never goes out later: the
-      // caller was told to try again. A slow one no longer holds the request (it is retried).
-      if ((await events.deliverNow(smsEvent, smsWaitMs)) === 'failed') {
-        await events.discard(smsEvent);
-        throw new Unavailable(
-          'The OTP could not be sent; try again shortly.',
-          'sms-unavailable',
-          30,
-        );
-      }
+      await deliverOtpNow(
+        events,
+        smsEvent,
+        smsWaitMs,
+        'The OTP could not be sent; try again shortly.',
+      );
       recorded?.otpsSent.inc({ purpose: 'citizen-login' });
       return { txnId };
     },

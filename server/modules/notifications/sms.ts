@@ -1,10 +1,12 @@
 import { z } from 'zod';
 
 import type { Db } from '../../db/index.js';
+import { Unavailable } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { Sms } from '../../platform/sms.js';
 import { defineConsumer } from '../events/consumers.js';
+import type { EventBus } from '../events/module.js';
 import type { Outbox } from '../events/outbox.js';
 
 /** SMS go out through the outbox, so that a slow or failing gateway never holds up the change that sends one. */
@@ -25,6 +27,23 @@ export type SmsMessage = z.infer<typeof smsPayload>;
 /** Queues an SMS in the caller's transaction; the id is the event's. */
 export function queueSms(outbox: Pick<Outbox, 'add'>, tx: Db, key: string, message: SmsMessage) {
   return outbox.add(tx, { topic: SMS_TOPIC, key, payload: message });
+}
+
+/**
+ * Hands a just-committed OTP SMS on at once. A sender that refuses within `waitMs` is
+ * answered 503 and the SMS is dropped, so an OTP the caller was told to ask for again never
+ * goes out later; a slow sender no longer holds the request (the relay retries it).
+ */
+export async function deliverOtpNow(
+  events: Pick<EventBus, 'deliverNow' | 'discard'>,
+  id: string,
+  waitMs: number,
+  refusal: string,
+): Promise<void> {
+  if ((await events.deliverNow(id, waitMs)) === 'failed') {
+    await events.discard(id);
+    throw new Unavailable(refusal, 'sms-unavailable', 30);
+  }
 }
 
 /**

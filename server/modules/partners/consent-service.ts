@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { KeyRing } from '../../crypto/keys.js';
 import type { Db } from '../../db/index.js';
-import { AppError, Forbidden, NotFound, Unavailable } from '../../http/errors.js';
+import { AppError, Forbidden, NotFound } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Limits } from '../../platform/limits.js';
 import type { RecordedMetrics } from '../../platform/metrics.js';
@@ -15,7 +15,7 @@ import { mobileRef } from '../citizen-auth/mobile.js';
 import { newOtp, otpDigest, otpHash, otpMatches, smsBudgetLimiter } from '../citizen-auth/otp.js';
 import { MAX_OTP_ATTEMPTS } from '../citizen-auth/service.js';
 import type { EventBus } from '../events/module.js';
-import { queueSms } from '../notifications/sms.js';
+import { deliverOtpNow, queueSms } from '../notifications/sms.js';
 import type { EnumerationDetector } from './enumeration.js';
 import { partnerActor, type PartnerCaller } from './guard.js';
 import type { ConsentRequest } from './schemas.js';
@@ -155,16 +155,12 @@ export function createConsentService({
           expiresAt: expiresAt.toISOString(),
         });
       });
-      // As for a login OTP: a sender that refuses at once is reported and its SMS is dropped,
-      // so an OTP for a request the partner never got an id for is never sent later.
-      if ((await events.deliverNow(smsEvent, smsWaitMs)) === 'failed') {
-        await events.discard(smsEvent);
-        throw new Unavailable(
-          'The consent SMS could not be sent; try again shortly.',
-          'sms-unavailable',
-          30,
-        );
-      }
+      await deliverOtpNow(
+        events,
+        smsEvent,
+        smsWaitMs,
+        'The consent SMS could not be sent; try again shortly.',
+      );
       recorded.otpsSent.inc({ purpose: 'partner-consent' });
       return { request_id: requestId, otp_expires_at: expiresAt.toISOString() };
     },
