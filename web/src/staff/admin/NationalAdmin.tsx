@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { SCOPES } from '../../../../server/modules/partners/scopes.js';
 import { FormProblem, TextField } from '../../components/TextField';
 import { nationalAdminApi } from './api';
-import { problemOf, StepUpField, withStepUp } from './step-up';
+import { StepUpField, useStepUpAction } from './step-up';
 
 const TARGETS = ['all-partners', 'public', 'citizen', ...SCOPES.map((s) => `scope:${s}`)];
 
@@ -19,34 +19,26 @@ export function KillSwitchPanel() {
   });
   const [target, setTarget] = useState(TARGETS[0] ?? 'all-partners');
   const [reason, setReason] = useState('');
-  const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const { code, setCode, busy, problem, done, setDone, run } = useStepUpAction();
 
   async function change(event: SyntheticEvent, killSwitch: 'on' | 'off') {
     event.preventDefault();
-    setDone(null);
-    if (reason.trim().length < 3) return setProblem(t('admin.killSwitch.reasonShort'));
-    if (!/^\d{6}$/.test(code)) return setProblem(t('admin.codeMissing'));
-    setBusy(true);
-    setProblem(null);
-    try {
-      const result = await withStepUp(code, () =>
-        nationalAdminApi.changeKillSwitch({ target, killSwitch, reason: reason.trim() }),
-      );
-      queries.setQueryData(['admin', 'kill-switch'], result);
-      const key = killSwitch === 'on' ? 'switchedOff' : 'switchedOn';
-      setDone(
-        t(result.changed ? `admin.killSwitch.${key}` : 'admin.killSwitch.unchanged', { target }),
-      );
-      setReason('');
-    } catch (error) {
-      setProblem(problemOf(error, t));
-    } finally {
-      setCode('');
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const result = await nationalAdminApi.changeKillSwitch({
+          target,
+          killSwitch,
+          reason: reason.trim(),
+        });
+        queries.setQueryData(['admin', 'kill-switch'], result);
+        const key = killSwitch === 'on' ? 'switchedOff' : 'switchedOn';
+        setDone(
+          t(result.changed ? `admin.killSwitch.${key}` : 'admin.killSwitch.unchanged', { target }),
+        );
+        setReason('');
+      },
+      reason.trim().length < 3 ? t('admin.killSwitch.reasonShort') : null,
+    );
   }
 
   return (
@@ -124,29 +116,23 @@ export function ForceResetPanel() {
   const { t } = useTranslation();
   const id = useId();
   const [sure, setSure] = useState(false);
-  const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const { code, setCode, busy, problem, done, setDone, run } = useStepUpAction();
 
   async function submit(event: SyntheticEvent) {
     event.preventDefault();
-    if (!sure) return setProblem(t('admin.forceReset.confirmFirst'));
-    if (!/^\d{6}$/.test(code)) return setProblem(t('admin.codeMissing'));
-    setBusy(true);
-    setProblem(null);
-    try {
-      const result = await withStepUp(code, nationalAdminApi.forceResetAll);
-      setDone(
-        t('admin.forceReset.done', { accounts: result.accounts, sessions: result.sessionsRevoked }),
-      );
-      setSure(false);
-    } catch (error) {
-      setProblem(problemOf(error, t));
-    } finally {
-      setCode('');
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const result = await nationalAdminApi.forceResetAll();
+        setDone(
+          t('admin.forceReset.done', {
+            accounts: result.accounts,
+            sessions: result.sessionsRevoked,
+          }),
+        );
+        setSure(false);
+      },
+      sure ? null : t('admin.forceReset.confirmFirst'),
+    );
   }
 
   return (

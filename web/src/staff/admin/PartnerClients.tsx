@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { SCOPES } from '../../../../server/modules/partners/scopes.js';
 import { FormProblem, TextField } from '../../components/TextField';
 import { partnerAdminApi, type PartnerClient } from './api';
-import { problemOf, StepUpField, withStepUp } from './step-up';
+import { StepUpField, useStepUpAction } from './step-up';
 
 const CLIENTS_KEY = ['admin', 'partner-clients'];
 
@@ -91,19 +91,13 @@ function NewClientForm({ onCreated }: { onCreated: (name: string, secret: string
   const [allowList, setAllowList] = useState('');
   const [perMinute, setPerMinute] = useState('60');
   const [perDay, setPerDay] = useState('10000');
-  const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { code, setCode, busy, problem, run } = useStepUpAction();
 
   async function submit(event: SyntheticEvent) {
     event.preventDefault();
-    if (scopes.length === 0) return setProblem(t('admin.partners.scopeMissing'));
-    if (!/^\d{6}$/.test(code)) return setProblem(t('admin.codeMissing'));
-    setBusy(true);
-    setProblem(null);
-    try {
-      const created = await withStepUp(code, () =>
-        partnerAdminApi.create({
+    await run(
+      async () => {
+        const created = await partnerAdminApi.create({
           name: name.trim(),
           purpose: purpose.trim(),
           contact: contact.trim(),
@@ -111,21 +105,17 @@ function NewClientForm({ onCreated }: { onCreated: (name: string, secret: string
           allow_list: allowList.split(/\s+/).filter(Boolean),
           per_minute: Number(perMinute),
           per_day: Number(perDay),
-        }),
-      );
-      await queries.invalidateQueries({ queryKey: CLIENTS_KEY });
-      onCreated(created.name, created.client_secret);
-      setName('');
-      setPurpose('');
-      setContact('');
-      setScopes([]);
-      setAllowList('');
-    } catch (error) {
-      setProblem(problemOf(error, t));
-    } finally {
-      setCode('');
-      setBusy(false);
-    }
+        });
+        await queries.invalidateQueries({ queryKey: CLIENTS_KEY });
+        onCreated(created.name, created.client_secret);
+        setName('');
+        setPurpose('');
+        setContact('');
+        setScopes([]);
+        setAllowList('');
+      },
+      scopes.length === 0 ? t('admin.partners.scopeMissing') : null,
+    );
   }
 
   return (
@@ -208,46 +198,31 @@ function ClientActions({
   const queries = useQueryClient();
   const [clientId, setClientId] = useState('');
   const [reason, setReason] = useState('');
-  const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const { code, setCode, busy, problem, done, setDone, run } = useStepUpAction();
   const chosen = clients.find((c) => c.client_id === clientId) ?? clients[0];
   if (!chosen) return null;
 
   async function act(event: SyntheticEvent, action: 'suspend' | 'reinstate' | 'rotate') {
     event.preventDefault();
-    setDone(null);
     if (!chosen) return;
-    if (action !== 'rotate' && reason.trim().length < 3)
-      return setProblem(t('admin.killSwitch.reasonShort'));
-    if (!/^\d{6}$/.test(code)) return setProblem(t('admin.codeMissing'));
-    setBusy(true);
-    setProblem(null);
-    try {
-      if (action === 'rotate') {
-        const rotated = await withStepUp(code, () =>
-          partnerAdminApi.rotateSecret(chosen.client_id),
-        );
-        onSecret(rotated.name, rotated.client_secret);
-      } else {
-        await withStepUp(code, () =>
-          partnerAdminApi.setStatus(chosen.client_id, action, reason.trim()),
-        );
-        setDone(
-          t(`admin.partners.${action === 'suspend' ? 'suspended' : 'reinstated'}`, {
-            name: chosen.name,
-          }),
-        );
-        setReason('');
-      }
-      await queries.invalidateQueries({ queryKey: CLIENTS_KEY });
-    } catch (error) {
-      setProblem(problemOf(error, t));
-    } finally {
-      setCode('');
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        if (action === 'rotate') {
+          const rotated = await partnerAdminApi.rotateSecret(chosen.client_id);
+          onSecret(rotated.name, rotated.client_secret);
+        } else {
+          await partnerAdminApi.setStatus(chosen.client_id, action, reason.trim());
+          setDone(
+            t(`admin.partners.${action === 'suspend' ? 'suspended' : 'reinstated'}`, {
+              name: chosen.name,
+            }),
+          );
+          setReason('');
+        }
+        await queries.invalidateQueries({ queryKey: CLIENTS_KEY });
+      },
+      action !== 'rotate' && reason.trim().length < 3 ? t('admin.killSwitch.reasonShort') : null,
+    );
   }
 
   return (

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { ApiError } from '../../api';
@@ -28,8 +29,32 @@ export function StepUpField({ code, setCode }: { code: string; setCode: (code: s
   );
 }
 
-/** Runs `action` after a step-up with `code`. */
-export async function withStepUp<T>(code: string, action: () => Promise<T>): Promise<T> {
-  await stepUp(code);
-  return action();
+/**
+ * What every sensitive form shares: the code, busy, a problem and what was done. `run` refuses
+ * with `invalid` (the form's own check) or a missing code, else steps up with the code and runs
+ * `action`; the code is spent either way.
+ */
+export function useStepUpAction() {
+  const { t } = useTranslation();
+  const [code, setCode] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  async function run(action: () => Promise<void>, invalid: string | null = null) {
+    setDone(null);
+    if (invalid) return setProblem(invalid);
+    if (!/^\d{6}$/.test(code)) return setProblem(t('admin.codeMissing'));
+    setBusy(true);
+    setProblem(null);
+    try {
+      await stepUp(code);
+      await action();
+    } catch (error) {
+      setProblem(problemOf(error, t));
+    } finally {
+      setCode('');
+      setBusy(false);
+    }
+  }
+  return { code, setCode, busy, problem, done, setDone, run };
 }
