@@ -34,59 +34,64 @@ export function createReportService(db: Db) {
 
   return {
     async doses(now: Date): Promise<DoseReport> {
-      return db.transaction().execute(async (tx) => {
-        const total = Number(
-          (await tx.selectFrom('doses').select(count.as('n')).executeTakeFirstOrThrow()).n,
-        );
-        const days = await tx
-          .selectFrom('doses')
-          .select([indiaDay.as('key'), count.as('n')])
-          .groupBy(indiaDay)
-          .orderBy(indiaDay)
-          .execute();
-        const states = await tx
-          .selectFrom('doses')
-          .innerJoin('centres', 'centres.center_id', 'doses.center_id')
-          .select(['centres.state_id as key', count.as('n')])
-          .groupBy('centres.state_id')
-          .orderBy('centres.state_id')
-          .execute();
-        const vaccines = await tx
-          .selectFrom('doses')
-          .select(['doses.vaccine as key', count.as('n')])
-          .groupBy('doses.vaccine')
-          .orderBy('doses.vaccine')
-          .execute();
-        const genders = await tx
-          .selectFrom('doses')
-          .innerJoin(
-            'beneficiaries',
-            'beneficiaries.beneficiary_reference_id',
-            'doses.beneficiary_reference_id',
-          )
-          .select(['beneficiaries.gender_id as key', count.as('n')])
-          .groupBy('beneficiaries.gender_id')
-          .orderBy('beneficiaries.gender_id')
-          .execute();
-        const numbers = await tx
-          .selectFrom('doses')
-          .select(['doses.dose as key', count.as('n')])
-          .groupBy('doses.dose')
-          .orderBy('doses.dose')
-          .execute();
-        const publish = <K>(rows: { key: K; n: string | number }[], label: (key: K) => string) =>
-          suppress(cells(rows, label), total);
-        return {
-          generated_at: now.toISOString(),
-          suppression_threshold: SMALL_COUNT,
-          total_doses: total < SMALL_COUNT ? null : total,
-          doses_per_day: publish(days, (day) => day),
-          by_state: publish(states, (id) => stateNames.get(id) ?? String(id)),
-          by_vaccine: publish(vaccines, (code) => code),
-          by_gender: publish(genders, (id) => genderNames.get(id) ?? String(id)),
-          by_dose_number: publish(numbers, (n) => (n === 3 ? 'Precaution' : `Dose ${n}`)),
-        };
-      });
+      // One snapshot for the total and every breakdown: complementary suppression holds only
+      // when they count the same doses (a dose committed between two reads would shift them).
+      return db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (tx) => {
+          const total = Number(
+            (await tx.selectFrom('doses').select(count.as('n')).executeTakeFirstOrThrow()).n,
+          );
+          const days = await tx
+            .selectFrom('doses')
+            .select([indiaDay.as('key'), count.as('n')])
+            .groupBy(indiaDay)
+            .orderBy(indiaDay)
+            .execute();
+          const states = await tx
+            .selectFrom('doses')
+            .innerJoin('centres', 'centres.center_id', 'doses.center_id')
+            .select(['centres.state_id as key', count.as('n')])
+            .groupBy('centres.state_id')
+            .orderBy('centres.state_id')
+            .execute();
+          const vaccines = await tx
+            .selectFrom('doses')
+            .select(['doses.vaccine as key', count.as('n')])
+            .groupBy('doses.vaccine')
+            .orderBy('doses.vaccine')
+            .execute();
+          const genders = await tx
+            .selectFrom('doses')
+            .innerJoin(
+              'beneficiaries',
+              'beneficiaries.beneficiary_reference_id',
+              'doses.beneficiary_reference_id',
+            )
+            .select(['beneficiaries.gender_id as key', count.as('n')])
+            .groupBy('beneficiaries.gender_id')
+            .orderBy('beneficiaries.gender_id')
+            .execute();
+          const numbers = await tx
+            .selectFrom('doses')
+            .select(['doses.dose as key', count.as('n')])
+            .groupBy('doses.dose')
+            .orderBy('doses.dose')
+            .execute();
+          const publish = <K>(rows: { key: K; n: string | number }[], label: (key: K) => string) =>
+            suppress(cells(rows, label), total);
+          return {
+            generated_at: now.toISOString(),
+            suppression_threshold: SMALL_COUNT,
+            total_doses: total < SMALL_COUNT ? null : total,
+            doses_per_day: publish(days, (day) => day),
+            by_state: publish(states, (id) => stateNames.get(id) ?? String(id)),
+            by_vaccine: publish(vaccines, (code) => code),
+            by_gender: publish(genders, (id) => genderNames.get(id) ?? String(id)),
+            by_dose_number: publish(numbers, (n) => (n === 3 ? 'Precaution' : `Dose ${n}`)),
+          };
+        });
     },
   };
 }
