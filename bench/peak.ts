@@ -9,7 +9,7 @@
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) names the server on which a
  * database of its own is made and dropped; REDIS_URL and NATS_URL default to the local ones.
  * Setup goes through the CLI (`teeka migrate`, `centre add`, `session add`, `staff
- * create-admin`) and the HTTP API (staff enrol with TOTP, the partner client is registered
+ * create-admin`) and the HTTP API (staff enrol with TOTP, the partner clients are registered
  * by the admin, citizens read their OTPs from the SMS outbox file). The load generator is
  * this process and shares the two cores with the servers, so the figures are lower bounds.
  * Exits non-zero when an invariant does not hold: no session overbooked, every dose has
@@ -41,6 +41,7 @@ const WORKERS = Number(flags.workers);
 const DISTRICT = 294;
 const BOOKING_SEATS = 400;
 const SLOT = '09:00AM-11:00AM';
+const PARTNER_CLIENTS = 8;
 
 /** Share of the virtual users' next operation, in percent. */
 const MIX = [
@@ -218,34 +219,40 @@ async function main() {
     const vaccinators: Record<string, string>[] = [];
     for (let i = 0; i < 4; i++)
       vaccinators.push(await member(`peak.vaccinator${i}`, 'vaccinator', walkInCentre));
-    const client = await must<{ client_id: string; client_secret: string }>(
-      call(
-        'POST',
-        '/api/v1/admin/partners/clients',
-        {
-          name: `Peak Health App ${randomInt(100_000, 1_000_000)}`,
-          purpose: 'Checks vaccination status with the person’s consent',
-          contact: 'security@peak.example',
-          scopes: ['vaccination-status:consented'],
-          allow_list: ['127.0.0.0/8'],
-          per_minute: 10_000,
-          per_day: 1_000_000,
-        },
-        admin,
-      ),
-      201,
-    );
-    const partnerToken = await must<{ access_token: string }>(
-      call(
-        'POST',
-        '/api/v1/partners/token',
-        { grant_type: 'client_credentials' },
-        {
-          authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-        },
-      ),
-    );
-    const partner = { authorization: `Bearer ${partnerToken.access_token}` };
+    // Several partner clients, as on a real peak day: each asks about far fewer people than
+    // the enumeration limit (TEEKA_PARTNER_ENUMERATION_LIMIT) that would suspend one client.
+    const partnerClient = async () => {
+      const client = await must<{ client_id: string; client_secret: string }>(
+        call(
+          'POST',
+          '/api/v1/admin/partners/clients',
+          {
+            name: `Peak Health App ${randomInt(100_000, 1_000_000)}`,
+            purpose: 'Checks vaccination status with the person’s consent',
+            contact: 'security@peak.example',
+            scopes: ['vaccination-status:consented'],
+            allow_list: ['127.0.0.0/8'],
+            per_minute: 10_000,
+            per_day: 1_000_000,
+          },
+          admin,
+        ),
+        201,
+      );
+      const partnerToken = await must<{ access_token: string }>(
+        call(
+          'POST',
+          '/api/v1/partners/token',
+          { grant_type: 'client_credentials' },
+          {
+            authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+          },
+        ),
+      );
+      return { authorization: `Bearer ${partnerToken.access_token}` };
+    };
+    const partners: Record<string, string>[] = [];
+    for (let i = 0; i < PARTNER_CLIENTS; i++) partners.push(await partnerClient());
 
     // The six digits after the word OTP in the SMS to `mobile` after the first `seen`: the
     // SMS is sent by an outbox consumer, so it arrives a little after the answer.
@@ -409,6 +416,7 @@ async function main() {
         // One consent at a time per person, so the OTP read back is the one just sent.
         const citizen = vaccinated.shift();
         if (!citizen) return operations.dose();
+        const partner = partners[randomInt(partners.length)];
         try {
           const asked = await timed(
             'partner consent request',
