@@ -129,6 +129,20 @@ describe('registering an app', () => {
     expect(w.t.logs.join('\n')).not.toContain(app.api_key);
   });
 
+  it('enforces an app’s allow-list when it has one', async () => {
+    const app = await createApp({ allow_list: ['192.0.2.0/24'] });
+    const from = (remoteAddress: string) =>
+      w.t.app.inject({
+        method: 'POST',
+        url: '/api/v2/auth/generateOTP',
+        headers: key(app),
+        payload: { mobile: nextMobile() },
+        remoteAddress,
+      });
+    expectCode(await from('198.51.100.1'), 403, 'PARTNER_ADDRESS_NOT_ALLOWED');
+    expect((await from('192.0.2.10')).statusCode).toBe(200);
+  });
+
   it('refuses partner scopes for an app and the app scope for a partner', async () => {
     await w.stepUp(w.national);
     const bad = await w.t.app.inject({
@@ -145,6 +159,21 @@ describe('registering an app', () => {
       },
     });
     expect(bad.statusCode).toBe(400);
+    const partner = await w.t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/partners/clients',
+      headers: w.national.headers,
+      payload: {
+        name: 'Partner Wanting Sessions',
+        purpose: 'Wants to act for citizens without being an app',
+        contact: 'a@b.example',
+        scopes: ['citizen:self-service'],
+        allow_list: ['192.0.2.0/24'],
+        per_minute: 1,
+        per_day: 1,
+      },
+    });
+    expect(partner.statusCode).toBe(400);
   });
 });
 
@@ -226,6 +255,13 @@ describe('the CoWIN v2 protected API through an app', () => {
       expect(appointments[0], field).toHaveProperty(field);
     }
 
+    const later = await w.session(w.centreA, 3);
+    const moved = await post('/api/v2/appointment/reschedule', as, {
+      appointment_id: confirmation.appointment_confirmation_no,
+      session_id: later,
+      slot: SLOT,
+    });
+    expect(moved.statusCode).toBe(204);
     const cancelled = await post('/api/v2/appointment/cancel', as, {
       appointment_id: confirmation.appointment_confirmation_no,
       beneficiariesToCancel: [ref],

@@ -39,9 +39,10 @@ export function partnerOf(request: FastifyRequest): PartnerCaller {
 /**
  * The one partner guard. Every partner route has `preHandler: partners.guard(scope)`, and
  * each call is checked in this order, before any data is touched: the token is valid and
- * unexpired (and issued under the client's current secret); the client is neither revoked
- * nor suspended; the real client address (request.ip: X-Forwarded-For counts only from
- * TRUST_PROXY) is inside the client's allow-list; the scope is granted; the per-minute and
+ * unexpired (and issued under the client's current secret); then the client rules shared
+ * with registered apps' x-api-key (client-rules.ts): the kill switch, the client is neither
+ * revoked nor suspended, the real client address (request.ip: X-Forwarded-For counts only
+ * from TRUST_PROXY) is inside the allow-list, the scope is granted, the per-minute and
  * per-day quotas have room. Each refusal is audited against the client.
  */
 export function createPartnerGuard({
