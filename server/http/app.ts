@@ -34,7 +34,7 @@ import { facilityStaffRoutes } from '../modules/facilities/staff-routes.js';
 import { createKillSwitchModule } from '../modules/kill-switch/module.js';
 import { createMasterDataModule } from '../modules/masterdata/module.js';
 import { smsConsumer } from '../modules/notifications/sms.js';
-import { createPartnersModule } from '../modules/partners/module.js';
+import { createClientAccess, createPartnersModule } from '../modules/partners/module.js';
 import { createReportsModule } from '../modules/reports/module.js';
 import { createStaffModule } from '../modules/staff/module.js';
 import { createVaccinationModule } from '../modules/vaccinations/module.js';
@@ -149,6 +149,13 @@ export async function buildApp({ config, database, logger, clock = systemClock }
             description:
               'A staff bearer token, or the staff session cookie with x-csrf-token (POST /api/v1/staff/auth/login)',
           },
+          appKey: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'x-api-key',
+            description:
+              'A registered app’s API key (CoWIN v2 protected API), from a partner manager',
+          },
           partnerToken: {
             type: 'http',
             scheme: 'bearer',
@@ -198,33 +205,43 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   );
 
   const staff = createStaffModule(platform);
-  const citizenAuth = createCitizenAuthModule({ ...platform, sms });
-  // A route guarded by a login checks it first, before its body is parsed or validated, so
-  // that an anonymous caller learns nothing about the route and costs little; and it says
-  // so in the OpenAPI document.
-  const guards = new Map<unknown, string>([
-    [citizenAuth.guard.preHandler, 'citizenToken'],
-    [staff.authenticate, 'staffSession'],
-  ]);
-  app.addHook('onRoute', (route) => {
-    const handlers = [route.preHandler].flat().filter((h) => h !== undefined);
-    const guard = handlers.find((handler) => guards.has(handler));
-    if (!guard) return;
-    route.schema = { ...route.schema, security: [{ [guards.get(guard) ?? '']: [] }] };
-    route.preHandler = handlers.filter((handler) => handler !== guard);
-    route.onRequest = [...[route.onRequest].flat().filter((h) => h !== undefined), guard];
-  });
-  // Before any route: the kill switch classifies each one and checks it ahead of its guard.
   const killSwitch = createKillSwitchModule({
     ...platform,
     postgres: database.engine === 'postgres',
     log: app.log,
   });
+  // Registered apps' x-api-key and the client rules it shares with partner tokens: the
+  // citizen guard asks it when a call carries a key.
+  const clientAccess = createClientAccess({ ...platform, killSwitch });
+  const citizenAuth = createCitizenAuthModule({ ...platform, sms, apps: clientAccess.apps });
+  // A route guarded by a login checks it first, before its body is parsed or validated, so
+  // that an anonymous caller learns nothing about the route and costs little; and it says
+  // so in the OpenAPI document. A route may need two (an app's key and a citizen token).
+  const guards = new Map<unknown, string>([
+    [citizenAuth.guard.preHandler, 'citizenToken'],
+    [staff.authenticate, 'staffSession'],
+    ...clientAccess.apps.preHandlers.map((handler) => [handler, 'appKey'] as const),
+  ]);
+  app.addHook('onRoute', (route) => {
+    const handlers = [route.preHandler].flat().filter((h) => h !== undefined);
+    const found = handlers.filter((handler) => guards.has(handler));
+    if (found.length === 0) return;
+    route.schema = {
+      ...route.schema,
+      security: [Object.fromEntries(found.map((guard) => [guards.get(guard) ?? '', []]))],
+    };
+    route.preHandler = handlers.filter((handler) => !guards.has(handler));
+    route.onRequest = [...[route.onRequest].flat().filter((h) => h !== undefined), ...found];
+  });
+  // Before any route: the kill switch classifies each one and checks it ahead of its guard.
   killSwitch.install(app, { staff: staff.authenticate, citizen: citizenAuth.guard.preHandler });
   app.decorate('killSwitch', killSwitch);
 
   await app.register(createMasterDataModule(platform).routes);
-  const facilities = createFacilitiesModule(platform);
+  const facilities = createFacilitiesModule({
+    ...platform,
+    appKey: clientAccess.apps.require('availability:read'),
+  });
   await app.register(facilities.routes);
   await app.register(createReportsModule(platform).routes);
   app.decorate('facilities', facilities);
@@ -258,7 +275,11 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   await app.register(vaccinations.routes);
   await app.register(vaccinations.correctionRoutes);
   await app.register(
-    certificates.downloadRoutes({ beneficiaries: beneficiaries.service, guard: citizenAuth.guard }),
+    certificates.downloadRoutes({
+      beneficiaries: beneficiaries.service,
+      guard: citizenAuth.guard,
+      appKey: clientAccess.apps.require('citizen:self-service'),
+    }),
   );
   await app.register(
     auditStaffRoutes({
@@ -300,7 +321,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
       verifyAny: certificates.verifyAny,
     },
     search: facilities.search,
-    killSwitch,
+    access: clientAccess,
   });
   for (const handler of partners.preHandlers) guards.set(handler, 'partnerToken');
   for (const routes of partners.routes) await app.register(routes);

@@ -3,5 +3,6 @@ import type { FastifyRequest } from 'fastify';
 import type { RequestContext } from '../modules/audit/service.js';
 
 export function requestContext(request: FastifyRequest): RequestContext {
-  return { requestId: request.id, clientIp: request.ip };
+  const app = request.registeredApp?.clientId;
+  return { requestId: request.id, clientIp: request.ip, ...(app ? { app } : {}) };
 }

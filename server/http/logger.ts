@@ -10,6 +10,7 @@ const SECRET_KEYS = [
   'cookie',
   'set-cookie',
   'x-api-key',
+  'api_key',
   'password',
   'newPassword',
   'otp',

@@ -15,6 +15,8 @@ export interface AuditActor {
 export interface RequestContext {
   requestId: string;
   clientIp: string;
+  /** The registered app (partner client id) the call came through, if any. */
+  app?: string;
 }
 
 export interface AuditEvent {
@@ -47,7 +49,11 @@ export function createAuditService({ store }: { store: ReturnType<typeof createA
         reason: event.reason ?? null,
         request_id: context?.requestId ?? null,
         client_ip: context?.clientIp ?? null,
-        details: JSON.stringify(event.details ?? {}),
+        // A call through a registered app names it on every event it causes.
+        details: JSON.stringify({
+          ...(event.details ?? {}),
+          ...(context?.app ? { via_app: context.app } : {}),
+        }),
       });
     },
 

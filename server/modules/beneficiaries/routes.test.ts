@@ -19,6 +19,7 @@ import { createLimits } from '../../platform/limits.js';
 import { createSms } from '../../platform/sms.js';
 import { createAppointmentListing } from '../appointments/module.js';
 import { createCitizenAuthModule } from '../citizen-auth/module.js';
+import { createClientAccess } from '../partners/module.js';
 import { createBeneficiaryModule } from './module.js';
 
 const clock = manualClock(new Date('2026-03-01T10:00:00Z'));
@@ -312,7 +313,16 @@ describe('the ownership check other domains call', () => {
     const config = loadConfig({ NODE_ENV: 'test' });
     const limits = createLimits({});
     const platform = { db: t.database.db, limits, clock, config, keys };
-    const citizenAuth = createCitizenAuthModule({ ...platform, sms: createSms(config, t.app.log) });
+    // No kill switch is off here: this module only issues the tokens the test inspects.
+    const { apps } = createClientAccess({
+      ...platform,
+      killSwitch: { assertOpen: () => undefined },
+    });
+    const citizenAuth = createCitizenAuthModule({
+      ...platform,
+      sms: createSms(config, t.app.log),
+      apps,
+    });
     const { service } = createBeneficiaryModule({
       ...platform,
       citizenAuth,

@@ -53,6 +53,7 @@ export function certificateDownloadRoutes({
   international,
   beneficiaries,
   guard,
+  appKey,
   audit,
   downloadLimiter,
 }: {
@@ -61,6 +62,7 @@ export function certificateDownloadRoutes({
   international: InternationalCertificates;
   beneficiaries: BeneficiaryService;
   guard: CitizenGuard;
+  appKey: (request: FastifyRequest) => Promise<void>;
   audit: AuditService;
   downloadLimiter: Limiter;
 }): FastifyPluginCallbackZod {
@@ -127,30 +129,37 @@ export function certificateDownloadRoutes({
 
   return (app, _options, done) => {
     const citizenOnly = { preHandler: guard.preHandler };
-    app.get(
-      '/api/v2/registration/certificate/public/download',
-      {
-        ...citizenOnly,
-        schema: {
-          tags: ['certificates'],
-          summary: 'The PDF of a beneficiary’s current certificate (CoWIN v2; the caller’s own)',
-          querystring: refParams,
-          produces: ['application/pdf'],
+    // The same download at CoWIN's protected path, for a registered app's key (checked
+    // first) and a token obtained through it.
+    for (const [path, preHandler] of [
+      ['/api/v2/registration/certificate/public/download', [guard.preHandler]],
+      ['/api/v2/registration/certificate/download', [appKey, guard.preHandler]],
+    ] as const) {
+      app.get(
+        path,
+        {
+          preHandler: [...preHandler],
+          schema: {
+            tags: ['certificates'],
+            summary: 'The PDF of a beneficiary’s current certificate (CoWIN v2; the caller’s own)',
+            querystring: refParams,
+            produces: ['application/pdf'],
+          },
         },
-      },
-      async (request, reply) => {
-        const ref = request.query.beneficiary_reference_id;
-        const { certificate } = await download(request, ref, 'pdf', () => undefined);
-        // Rendered after the transaction: a PDF takes tens of milliseconds of CPU, and
-        // holding a connection (PGlite has one) through it would stall every other request.
-        const pdf = await renderCertificatePdf(certificate);
-        return reply
-          .type('application/pdf')
-          .header('content-disposition', attachment(`teeka-certificate-${ref}.pdf`))
-          .header('cache-control', 'private, no-store')
-          .send(pdf);
-      },
-    );
+        async (request, reply) => {
+          const ref = request.query.beneficiary_reference_id;
+          const { certificate } = await download(request, ref, 'pdf', () => undefined);
+          // Rendered after the transaction: a PDF takes tens of milliseconds of CPU, and
+          // holding a connection (PGlite has one) through it would stall every other request.
+          const pdf = await renderCertificatePdf(certificate);
+          return reply
+            .type('application/pdf')
+            .header('content-disposition', attachment(`teeka-certificate-${ref}.pdf`))
+            .header('cache-control', 'private, no-store')
+            .send(pdf);
+        },
+      );
+    }
     app.get(
       '/api/v1/me/certificates/:beneficiary_reference_id',
       {

@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify';
+
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/index.js';
 import type { Platform } from '../../platform/platform.js';
@@ -65,7 +67,12 @@ export function createCertificateModule({
     international,
     routes: certificateRoutes({ db, service, international, verifyLimiter }),
     /** The citizen's downloads (PDF, W3C VC, SMART Health Card, EU DCC): need the caller's beneficiaries. */
-    downloadRoutes: (deps: { beneficiaries: BeneficiaryService; guard: CitizenGuard }) =>
+    downloadRoutes: (deps: {
+      beneficiaries: BeneficiaryService;
+      guard: CitizenGuard;
+      /** The x-api-key guard (citizen:self-service) of CoWIN v2's protected download path. */
+      appKey: (request: FastifyRequest) => Promise<void>;
+    }) =>
       certificateDownloadRoutes({
         db,
         certificates: service,

@@ -4,7 +4,7 @@ import type { Sms } from '../../platform/sms.js';
 import { createAuditModule } from '../audit/module.js';
 import { createEventBus, type EventBus } from '../events/module.js';
 import { smsConsumer } from '../notifications/sms.js';
-import { createCitizenGuard } from './guard.js';
+import { type AppKeys, createCitizenGuard } from './guard.js';
 import { citizenAuthRoutes } from './routes.js';
 import { createCitizenAuthService } from './service.js';
 import { createCitizenAuthStore } from './store.js';
@@ -19,8 +19,11 @@ export function createCitizenAuthModule({
   sms,
   events,
   metrics,
+  apps,
 }: Pick<Platform, 'db' | 'limits' | 'clock' | 'config' | 'keys'> & {
   sms: Sms;
+  /** Registered apps' x-api-key check (the partners module's `createClientAccess`). */
+  apps: AppKeys;
   /** The app's event bus, which runs the SMS consumer. */
   events?: EventBus;
   /** The app's counters (OTPs sent); a module built on its own counts nothing. */
@@ -41,8 +44,8 @@ export function createCitizenAuthModule({
     otpConfig: config.otp,
     recorded: metrics?.recorded,
   });
-  const guard = createCitizenGuard({ db, tokens, store, audit });
-  return { service, guard, routes: citizenAuthRoutes({ db, service, guard }) };
+  const guard = createCitizenGuard({ db, tokens, store, audit, apps });
+  return { service, guard, routes: citizenAuthRoutes({ db, service, guard, apps }) };
 }
 
 /**

@@ -14,7 +14,10 @@ import { decided } from './decided.js';
 import { encryptMobile, MOBILE_PURPOSE, mobileRef } from './mobile.js';
 import { newOtp, otpDigest, otpHash, otpMatches, smsBudgetLimiter } from './otp.js';
 import type { CitizenAuthStore } from './store.js';
-import type { CitizenClaims, CitizenTokens } from './tokens.js';
+import type { AppBinding, CitizenClaims, CitizenTokens } from './tokens.js';
+
+/** A registered app a login goes through (CoWIN v2 protected API): named in the SMS. */
+export type LoginApp = AppBinding & { name: string };
 
 /** CoWIN: at most 3 tries per OTP, then the transaction is dead. */
 export const MAX_OTP_ATTEMPTS = 3;
@@ -72,7 +75,7 @@ export function createCitizenAuthService({
      * Sends an OTP to any well-formed mobile: whether the number has an account is never
      * looked at here, so the answer and its timing cannot tell.
      */
-    async generateOtp(db: Db, mobile: string, context: RequestContext) {
+    async generateOtp(db: Db, mobile: string, context: RequestContext, app?: LoginApp) {
       const ref = mobileRef(keys, mobile);
       await perIp.consumeOrThrow(context.clientIp);
       await perMobile.consumeOrThrow(ref, 1, 'Too many OTPs for this mobile number; try later.');
@@ -91,6 +94,7 @@ export function createCitizenAuthService({
           mobile_ref: ref,
           mobile_enc: encryptMobile(keys, mobile),
           otp_hash: otpHash(keys, txnId, otpDigest(otp)).toString('base64url'),
+          app_client_id: app?.clientId ?? null,
           created_at: now,
           expires_at: expiresAt,
         });
@@ -107,7 +111,8 @@ export function createCitizenAuthService({
         );
         return queueSms(events.outbox, tx, ref, {
           to: mobile,
-          text: `Your OTP to log in to Teeka is ${otp}. It is valid for ${minutes} minutes. Do not share it with anyone.`,
+          // The app's name after the OTP: the person sees who asks, and the OTP stays first.
+          text: `Your OTP to log in to Teeka is ${otp}. It is valid for ${minutes} minutes.${app ? ` Asked for in ${app.name}.` : ''} Do not share it with anyone.`,
           kind: 'otp',
           at: now.toISOString(),
           expiresAt: expiresAt.toISOString(),
@@ -124,7 +129,13 @@ export function createCitizenAuthService({
     },
 
     /** Checks the SHA-256 of the OTP against its transaction; a token on success. */
-    async confirmOtp(db: Db, digest: string, txnId: string, context: RequestContext) {
+    async confirmOtp(
+      db: Db,
+      digest: string,
+      txnId: string,
+      context: RequestContext,
+      app?: LoginApp,
+    ) {
       await confirmsPerIp.consumeOrThrow(context.clientIp);
       const candidate = otpHash(keys, txnId, digest);
       const now = clock.now();
@@ -150,6 +161,10 @@ export function createCitizenAuthService({
         };
         if (!txn) {
           return deny('unknown-txn', refused('otp-invalid', 'This OTP transaction is not valid.'));
+        }
+        // Confirmed where it was asked for: through the same app, or publicly.
+        if (txn.app_client_id !== (app?.clientId ?? null)) {
+          return deny('other-app', refused('otp-invalid', 'This OTP transaction is not valid.'));
         }
         if (txn.status === 'used') {
           return deny(
@@ -196,7 +211,10 @@ export function createCitizenAuthService({
         await record('allowed');
         return { value: txn.mobile_ref };
       });
-      const { token } = await tokens.issue(mobile);
+      const { token } = await tokens.issue(
+        mobile,
+        app ? { clientId: app.clientId, keyId: app.keyId } : undefined,
+      );
       return { token };
     },
 

@@ -8,6 +8,8 @@ export interface CitizenAuthTables {
     mobile_ref: string;
     mobile_enc: string;
     otp_hash: string;
+    /** The registered app the login was asked through; null for the public login. */
+    app_client_id: string | null;
     status: Generated<OtpStatus>;
     attempts: Generated<number>;
     created_at: Date;

@@ -15,11 +15,19 @@ export const CITIZEN_AUDIENCE = 'teeka:citizen';
 const ISSUER = 'teeka';
 const PURPOSE = 'citizen-token';
 
+/** The registered app a token was obtained through (CoWIN v2 protected API), and its key. */
+export interface AppBinding {
+  clientId: string;
+  keyId: string;
+}
+
 export interface CitizenClaims {
   /** The citizen's mobile reference (a keyed blind index), never the number. */
   mobileRef: string;
   tokenId: string;
   expiresAt: Date;
+  /** Set when the citizen logged in through a registered app: the token works only with its key. */
+  app?: AppBinding;
 }
 
 export function createCitizenTokens({
@@ -34,15 +42,19 @@ export function createCitizenTokens({
   const { signingKey, publicKey } = tokenSigningKeys(keys, PURPOSE);
 
   return {
-    async issue(mobileRef: string): Promise<{ token: string; claims: CitizenClaims }> {
+    async issue(
+      mobileRef: string,
+      app?: AppBinding,
+    ): Promise<{ token: string; claims: CitizenClaims }> {
       const now = clock.now();
       const issuedAt = Math.floor(now.getTime() / 1000);
-      const claims = {
+      const claims: CitizenClaims = {
         mobileRef,
         tokenId: randomUUID(),
         expiresAt: new Date((issuedAt + ttlSeconds) * 1000),
+        ...(app ? { app } : {}),
       };
-      const token = await new SignJWT({})
+      const token = await new SignJWT(app ? { app: app.clientId, akid: app.keyId } : {})
         .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: keys.currentId })
         .setIssuer(ISSUER)
         .setAudience(CITIZEN_AUDIENCE)
@@ -75,10 +87,17 @@ export function createCitizenTokens({
           },
         );
         if (!payload.sub || !payload.jti || payload.exp === undefined) return undefined;
+        const { app, akid } = payload;
+        if (app !== undefined || akid !== undefined) {
+          if (typeof app !== 'string' || typeof akid !== 'string') return undefined;
+        }
         return {
           mobileRef: payload.sub,
           tokenId: payload.jti,
           expiresAt: new Date(payload.exp * 1000),
+          ...(typeof app === 'string' && typeof akid === 'string'
+            ? { app: { clientId: app, keyId: akid } }
+            : {}),
         };
       } catch (error) {
         if (error instanceof errors.JOSEError) return undefined;

@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify';
+
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/index.js';
 import type { Clock } from '../../platform/clock.js';
@@ -22,11 +24,14 @@ export function createFacilitiesModule({
   clock,
   config,
   limits,
+  appKey,
 }: {
   db: Db;
   clock: Clock;
   config: Pick<Config, 'searchCacheSeconds' | 'searchRateLimit' | 'searchRateWindowSeconds'>;
   limits: Limits;
+  /** The x-api-key guard (availability:read) of CoWIN v2's protected availability paths. */
+  appKey: (request: FastifyRequest) => Promise<void>;
 }) {
   const store = createFacilityStore();
   const cache = createSearchCache({
@@ -41,7 +46,7 @@ export function createFacilitiesModule({
     points: config.searchRateLimit,
     durationSeconds: config.searchRateWindowSeconds,
   });
-  return { service, cache, search, routes: facilitiesRoutes({ search, limiter, clock }) };
+  return { service, cache, search, routes: facilitiesRoutes({ search, limiter, clock, appKey }) };
 }
 
 export type FacilitiesModule = ReturnType<typeof createFacilitiesModule>;

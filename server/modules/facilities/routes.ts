@@ -17,6 +17,8 @@ import {
 import type { SearchService } from './search.js';
 
 const SESSIONS = '/api/v2/appointment/sessions/public';
+/** CoWIN v2's protected availability paths: the same answers, for a registered app's key. */
+const APP_SESSIONS = '/api/v2/appointment/sessions';
 
 /** True when the client's If-None-Match (a list, maybe weak, maybe `*`) names this ETag. */
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
@@ -37,10 +39,13 @@ export function facilitiesRoutes({
   search,
   limiter,
   clock,
+  appKey,
 }: {
   search: SearchService;
   limiter: Limiter;
   clock: Clock;
+  /** The x-api-key guard (scope availability:read) of the protected paths. */
+  appKey: (request: FastifyRequest) => Promise<void>;
 }): FastifyPluginCallbackZod {
   const send = (request: FastifyRequest, reply: FastifyReply, answer: CachedAnswer) => {
     const maxAge = Math.ceil((answer.expiresAt - clock.now().getTime()) / 1000);
@@ -52,8 +57,11 @@ export function facilitiesRoutes({
   };
 
   return (app, _options, done) => {
-    // Counted before validation, so hammering with bad input spends the same budget.
+    // Counted before validation, so hammering with bad input spends the same budget. An
+    // app's calls count against its own quotas instead (its guard), not its address.
     app.addHook('onRequest', async (request) => {
+      const url = request.routeOptions.url ?? '';
+      if (url.startsWith(`${APP_SESSIONS}/`) && !url.startsWith(`${SESSIONS}/`)) return;
       await limiter.consumeOrThrow(
         request.ip,
         1,
@@ -62,86 +70,111 @@ export function facilitiesRoutes({
     });
 
     const tags = ['public search'];
-    app.get(
-      `${SESSIONS}/findByPin`,
-      {
-        schema: {
-          tags,
-          summary: 'Sessions at centres with this PIN code on one day (CoWIN v2)',
-          querystring: byPinQuery,
-          response: { 200: sessionsResponse },
+    for (const [base, options] of [
+      [SESSIONS, { schema: {} }],
+      [
+        APP_SESSIONS,
+        {
+          preHandler: appKey,
+          schema: {
+            description:
+              'Needs a registered app’s `x-api-key` (scope availability:read); the public answer.',
+          },
         },
-      },
-      async (request, reply) => {
-        const { pincode, date, vaccine } = request.query;
-        return send(request, reply, await search.findByPin(pincode, date, { vaccine }));
-      },
-    );
-    app.get(
-      `${SESSIONS}/findByDistrict`,
-      {
-        schema: {
-          tags,
-          summary: 'Sessions in a district on one day (CoWIN v2)',
-          querystring: byDistrictQuery,
-          response: { 200: sessionsResponse },
+      ],
+    ] as const) {
+      app.get(
+        `${base}/findByPin`,
+        {
+          ...options,
+          schema: {
+            ...options.schema,
+            tags,
+            summary: 'Sessions at centres with this PIN code on one day (CoWIN v2)',
+            querystring: byPinQuery,
+            response: { 200: sessionsResponse },
+          },
         },
-      },
-      async (request, reply) => {
-        const { district_id, date, vaccine } = request.query;
-        return send(request, reply, await search.findByDistrict(district_id, date, { vaccine }));
-      },
-    );
-    app.get(
-      `${SESSIONS}/calendarByPin`,
-      {
-        schema: {
-          tags,
-          summary: 'Centres with this PIN code and their sessions for 7 days from date (CoWIN v2)',
-          querystring: byPinQuery,
-          response: { 200: calendarResponse },
+        async (request, reply) => {
+          const { pincode, date, vaccine } = request.query;
+          return send(request, reply, await search.findByPin(pincode, date, { vaccine }));
         },
-      },
-      async (request, reply) => {
-        const { pincode, date, vaccine } = request.query;
-        return send(request, reply, await search.calendarByPin(pincode, date, { vaccine }));
-      },
-    );
-    app.get(
-      `${SESSIONS}/calendarByDistrict`,
-      {
-        schema: {
-          tags,
-          summary: "A district's centres and their sessions for 7 days from date (CoWIN v2)",
-          querystring: byDistrictQuery,
-          response: { 200: calendarResponse },
+      );
+      app.get(
+        `${base}/findByDistrict`,
+        {
+          ...options,
+          schema: {
+            ...options.schema,
+            tags,
+            summary: 'Sessions in a district on one day (CoWIN v2)',
+            querystring: byDistrictQuery,
+            response: { 200: sessionsResponse },
+          },
         },
-      },
-      async (request, reply) => {
-        const { district_id, date, vaccine } = request.query;
-        return send(
-          request,
-          reply,
-          await search.calendarByDistrict(district_id, date, { vaccine }),
-        );
-      },
-    );
-    app.get(
-      `${SESSIONS}/calendarByCenter`,
-      {
-        schema: {
-          tags,
-          summary:
-            'One centre and its sessions for 7 days from date; {} when it has none (CoWIN v2)',
-          querystring: byCentreQuery,
-          response: { 200: calendarByCentreResponse },
+        async (request, reply) => {
+          const { district_id, date, vaccine } = request.query;
+          return send(request, reply, await search.findByDistrict(district_id, date, { vaccine }));
         },
-      },
-      async (request, reply) => {
-        const { center_id, date, vaccine } = request.query;
-        return send(request, reply, await search.calendarByCenter(center_id, date, { vaccine }));
-      },
-    );
+      );
+      app.get(
+        `${base}/calendarByPin`,
+        {
+          ...options,
+          schema: {
+            ...options.schema,
+            tags,
+            summary:
+              'Centres with this PIN code and their sessions for 7 days from date (CoWIN v2)',
+            querystring: byPinQuery,
+            response: { 200: calendarResponse },
+          },
+        },
+        async (request, reply) => {
+          const { pincode, date, vaccine } = request.query;
+          return send(request, reply, await search.calendarByPin(pincode, date, { vaccine }));
+        },
+      );
+      app.get(
+        `${base}/calendarByDistrict`,
+        {
+          ...options,
+          schema: {
+            ...options.schema,
+            tags,
+            summary: "A district's centres and their sessions for 7 days from date (CoWIN v2)",
+            querystring: byDistrictQuery,
+            response: { 200: calendarResponse },
+          },
+        },
+        async (request, reply) => {
+          const { district_id, date, vaccine } = request.query;
+          return send(
+            request,
+            reply,
+            await search.calendarByDistrict(district_id, date, { vaccine }),
+          );
+        },
+      );
+      app.get(
+        `${base}/calendarByCenter`,
+        {
+          ...options,
+          schema: {
+            ...options.schema,
+            tags,
+            summary:
+              'One centre and its sessions for 7 days from date; {} when it has none (CoWIN v2)',
+            querystring: byCentreQuery,
+            response: { 200: calendarByCentreResponse },
+          },
+        },
+        async (request, reply) => {
+          const { center_id, date, vaccine } = request.query;
+          return send(request, reply, await search.calendarByCenter(center_id, date, { vaccine }));
+        },
+      );
+    }
     app.get(
       '/api/v2/appointment/centers/public/findByLatLong',
       {

@@ -12,7 +12,9 @@ import {
   clientList,
   clientParams,
   clientView,
+  createdApp,
   createdClient,
+  newAppBody,
   newClientBody,
   reasonBody,
 } from './schemas.js';
@@ -21,7 +23,8 @@ import {
 const MANAGERS: readonly Role[] = ['national-admin', 'partner-manager'];
 
 /**
- * The staff side of partners: register, list, rotate, revoke, suspend, reinstate, alerts.
+ * The staff side of partners: register partners and apps, list, rotate a secret or an app's
+ * key, revoke a key, revoke, suspend, reinstate, alerts.
  * Changes need a fresh second factor; every one is audited with the staff member as actor.
  */
 export function partnerAdminRoutes({
@@ -63,6 +66,88 @@ export function partnerAdminRoutes({
           return clients.create(tx, staffActor(staff), request.body, requestContext(request));
         });
         return reply.code(201).send(created);
+      },
+    );
+
+    app.post(
+      `${base}/apps`,
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary:
+            'Register an app (CoWIN v2 x-api-key; partner-manager or national-admin, step-up)',
+          body: newAppBody,
+          response: { 201: createdApp },
+        },
+      },
+      async (request, reply) => {
+        const staff = staffOf(request);
+        const action = 'partner.app.create';
+        requireStepUp(staff, action);
+        const created = await db.transaction().execute(async (tx) => {
+          await allowed(tx, staff, action);
+          return clients.createApp(tx, staffActor(staff), request.body, requestContext(request));
+        });
+        return reply.code(201).send(created);
+      },
+    );
+
+    app.post(
+      `${base}/clients/:clientId/rotate-key`,
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary:
+            'A new API key for an app, shown once; the old key and its citizen tokens stop at once (step-up)',
+          params: clientParams,
+          response: { 200: createdApp },
+        },
+      },
+      async (request) => {
+        const staff = staffOf(request);
+        const action = 'partner.app.rotate-key';
+        requireStepUp(staff, action);
+        return db.transaction().execute(async (tx) => {
+          await allowed(tx, staff, action);
+          return clients.rotateKey(
+            tx,
+            staffActor(staff),
+            request.params.clientId,
+            requestContext(request),
+          );
+        });
+      },
+    );
+
+    app.post(
+      `${base}/clients/:clientId/revoke-key`,
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary:
+            'Revoke an app’s API key; it and its citizen tokens stop at once, the app stays (step-up)',
+          params: clientParams,
+          body: reasonBody,
+          response: { 200: clientView },
+        },
+      },
+      async (request) => {
+        const staff = staffOf(request);
+        const action = 'partner.app.revoke-key';
+        requireStepUp(staff, action);
+        return db.transaction().execute(async (tx) => {
+          await allowed(tx, staff, action);
+          return clients.revokeKey(
+            tx,
+            staffActor(staff),
+            request.params.clientId,
+            request.body.reason,
+            requestContext(request),
+          );
+        });
       },
     );
 

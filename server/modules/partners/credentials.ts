@@ -14,6 +14,7 @@ export const PARTNER_AUDIENCE = 'teeka:partner';
 const ISSUER = 'teeka';
 const TOKEN_PURPOSE = 'partner-token';
 const SECRET_PURPOSE = 'partner-client-secret';
+const API_KEY_PURPOSE = 'partner-app-key';
 
 export const newClientId = () => `pc_${randomBytes(12).toString('base64url')}`;
 /** 256 random bits: far beyond any offline guessing, which is why an HMAC suffices (docs/partners.md). */
@@ -27,9 +28,30 @@ export const newClientSecret = () => `pcs_${randomBytes(32).toString('base64url'
  * endpoint stays fast and cannot be made a CPU sink by floods of wrong secrets.
  */
 export function secretHash(keys: KeyRing, clientId: string, secret: string): string {
-  return createHmac('sha256', keys.derive(SECRET_PURPOSE, keys.indexId))
-    .update(`${clientId}:${secret}`, 'utf8')
+  return keyedHash(keys, SECRET_PURPOSE, clientId, secret);
+}
+
+function keyedHash(keys: KeyRing, purpose: string, id: string, secret: string): string {
+  return createHmac('sha256', keys.derive(purpose, keys.indexId))
+    .update(`${id}:${secret}`, 'utf8')
     .digest('base64url');
+}
+
+/**
+ * A registered app's API key: `tak_`, a 16-character key id (the public part: the lookup,
+ * and what audit records and admin screens name), then 256 random bits. Like a client
+ * secret it is made by Teeka, so it is stored as a keyed hash (HMAC), not argon2id.
+ */
+export const API_KEY = /^tak_([A-Za-z0-9_-]{16})([A-Za-z0-9_-]{43})$/;
+
+export function newApiKey(): { keyId: string; apiKey: string } {
+  const keyId = randomBytes(12).toString('base64url');
+  return { keyId, apiKey: `tak_${keyId}${randomBytes(32).toString('base64url')}` };
+}
+
+/** The stored form of an API key: HMAC-SHA256 of `keyId:key` under "partner-app-key". */
+export function apiKeyHash(keys: KeyRing, keyId: string, apiKey: string): string {
+  return keyedHash(keys, API_KEY_PURPOSE, keyId, apiKey);
 }
 
 /** Constant-time comparison; a missing client compares against noise, so timing says nothing. */

@@ -10,8 +10,10 @@ import type { SearchService } from '../facilities/search.js';
 import type { KillSwitchModule } from '../kill-switch/module.js';
 import type { StaffModule } from '../staff/module.js';
 import { partnerAdminRoutes } from './admin-routes.js';
+import { createAppKeyGuard } from './app-keys.js';
 import { createCitizenConsents } from './citizen-consents.js';
 import { citizenConsentRoutes } from './citizen-routes.js';
+import { createClientRules } from './client-rules.js';
 import { createClientService } from './clients-service.js';
 import { createConsentService } from './consent-service.js';
 import { createPartnerTokens } from './credentials.js';
@@ -21,6 +23,25 @@ import { partnerRoutes } from './partner-routes.js';
 import { createReadService } from './reads-service.js';
 import { createPartnerStore } from './store.js';
 import { createTokenService } from './token-service.js';
+
+/**
+ * What the rest of the app needs of partners before the partner routes exist: the client
+ * rules (shared by both guards) and the x-api-key guard of registered apps, which the
+ * citizen guard asks when a call carries a key.
+ */
+export function createClientAccess({
+  db,
+  limits,
+  keys,
+  killSwitch,
+}: Pick<Platform, 'db' | 'limits' | 'keys'> & {
+  killSwitch: Pick<KillSwitchModule, 'assertOpen'>;
+}) {
+  const rules = createClientRules({ limits, assertOpen: killSwitch.assertOpen });
+  return { rules, apps: createAppKeyGuard({ db, store: createPartnerStore(), keys, rules }) };
+}
+
+export type ClientAccess = ReturnType<typeof createClientAccess>;
 
 /**
  * Partner clients, their tokens, consent and consented reads, quotas and the enumeration
@@ -41,7 +62,7 @@ export function createPartnersModule({
   beneficiaries,
   certificates,
   search,
-  killSwitch,
+  access,
 }: Pick<Platform, 'db' | 'limits' | 'clock' | 'config' | 'keys' | 'metrics' | 'events'> & {
   log: FastifyBaseLogger;
   staff: Pick<StaffModule, 'authenticate' | 'access' | 'requireStepUp'>;
@@ -50,7 +71,7 @@ export function createPartnersModule({
   certificates: Pick<CertificateService, 'getCertificateForBeneficiary'> &
     Pick<CertificateModule, 'verifyAny'>;
   search: Pick<SearchService, 'findByDistrict'>;
-  killSwitch: Pick<KillSwitchModule, 'assertOpen'>;
+  access: ClientAccess;
 }) {
   const store = createPartnerStore();
   const audit = createAuditModule().service;
@@ -59,8 +80,7 @@ export function createPartnersModule({
     db,
     store,
     tokens,
-    limits,
-    assertOpen: killSwitch.assertOpen,
+    rules: access.rules,
   });
   const enumeration = createEnumerationDetector({
     db,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { cidrProblem } from './cidr.js';
-import { CONSENT_SCOPES, SCOPES } from './scopes.js';
+import { APP_SCOPES, CONSENT_SCOPES, SCOPES } from './scopes.js';
 
 /** Printable text on one line: no control or bidi-override characters (they are shown to people). */
 const text = (min: number, max: number) =>
@@ -19,43 +19,72 @@ export const QUOTA_LIMITS = { perMinute: 10_000, perDay: 1_000_000 } as const;
 
 export const scope = z.enum(SCOPES, { error: `one of ${SCOPES.join(', ')}` });
 
-const allowList = z
-  .array(z.string().max(64))
-  .min(1)
-  .max(50)
-  .superRefine((entries, ctx) => {
-    entries.forEach((entry, index) => {
-      const problem = cidrProblem(entry);
-      if (problem) ctx.addIssue({ code: 'custom', path: [index], message: problem });
+/** A partner's allow-list has at least one entry; an app's may be empty (used from phones). */
+const allowList = (min: 0 | 1) =>
+  z
+    .array(z.string().max(64))
+    .min(min)
+    .max(50)
+    .superRefine((entries, ctx) => {
+      entries.forEach((entry, index) => {
+        const problem = cidrProblem(entry);
+        if (problem) ctx.addIssue({ code: 'custom', path: [index], message: problem });
+      });
     });
-  });
 
 const quotas = {
   per_minute: z.number().int().min(1).max(QUOTA_LIMITS.perMinute),
   per_day: z.number().int().min(1).max(QUOTA_LIMITS.perDay),
 };
 
+const registration = {
+  name: text(2, 100),
+  purpose: text(10, 500),
+  contact: z.email().max(200),
+  ...quotas,
+};
+const quotaOrder = {
+  check: (b: { per_day: number; per_minute: number }) => b.per_day >= b.per_minute,
+  params: { path: ['per_day'], message: 'per_day must be at least per_minute' },
+};
+const distinct = {
+  check: (b: { scopes: string[] }) => new Set(b.scopes).size === b.scopes.length,
+  params: { path: ['scopes'], message: 'a scope is listed twice' },
+};
+
 export const newClientBody = z
   .strictObject({
-    name: text(2, 100),
-    purpose: text(10, 500),
-    contact: z.email().max(200),
-    scopes: z.array(scope).min(1).max(SCOPES.length),
-    allow_list: allowList,
-    ...quotas,
+    ...registration,
+    scopes: z
+      .array(scope)
+      .min(1)
+      .max(SCOPES.length)
+      .refine((scopes) => !scopes.includes('citizen:self-service'), {
+        message: 'citizen:self-service is for registered apps (POST .../partners/apps)',
+      }),
+    allow_list: allowList(1),
   })
-  .refine((b) => b.per_day >= b.per_minute, {
-    path: ['per_day'],
-    message: 'per_day must be at least per_minute',
-  })
-  .refine((b) => new Set(b.scopes).size === b.scopes.length, {
-    path: ['scopes'],
-    message: 'a scope is listed twice',
-  });
+  .refine(quotaOrder.check, quotaOrder.params)
+  .refine(distinct.check, distinct.params);
 export type NewClient = z.infer<typeof newClientBody>;
+
+/** A registered app: an API key instead of a secret, app scopes only, an optional allow-list. */
+export const newAppBody = z
+  .strictObject({
+    ...registration,
+    scopes: z
+      .array(z.enum(APP_SCOPES, { error: `one of ${APP_SCOPES.join(', ')}` }))
+      .min(1)
+      .max(APP_SCOPES.length),
+    allow_list: allowList(0).default([]),
+  })
+  .refine(quotaOrder.check, quotaOrder.params)
+  .refine(distinct.check, distinct.params);
+export type NewApp = z.infer<typeof newAppBody>;
 
 export const clientView = z.object({
   client_id: z.string(),
+  kind: z.enum(['partner', 'app']),
   name: z.string(),
   purpose: z.string(),
   contact: z.string(),
@@ -65,8 +94,20 @@ export const clientView = z.object({
   per_day: z.number().int(),
   status: z.enum(['active', 'suspended', 'revoked']),
   status_reason: z.string().nullable(),
+  app_key: z
+    .object({
+      key_id: z.string().describe('The public part of the key, named in audit records'),
+      created_at: z.string(),
+      rotated_at: z.string().nullable(),
+      revoked_at: z.string().nullable(),
+    })
+    .nullable()
+    .describe('An app’s API key, never the key itself; null for partners'),
   created_at: z.string(),
   updated_at: z.string(),
+});
+export const createdApp = clientView.extend({
+  api_key: z.string().describe('Shown once: Teeka keeps only a keyed hash of it.'),
 });
 export const createdClient = clientView.extend({
   client_secret: z.string().describe('Shown once: Teeka keeps only a keyed hash of it.'),

@@ -9,8 +9,20 @@ export const SCOPES = [
   'certificate:consented',
   'appointment:book-consented',
   'reports:aggregate',
+  'citizen:self-service',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/**
+ * What a registered app (x-api-key) may be granted: public availability, and acting for a
+ * citizen who logged in through the app with their own OTP (CoWIN's protected API v2).
+ * citizen:self-service is for apps only: a partner never holds a citizen's session.
+ */
+export const APP_SCOPES = [
+  'availability:read',
+  'citizen:self-service',
+] as const satisfies readonly Scope[];
+export type AppScope = (typeof APP_SCOPES)[number];
 
 /**
  * Scopes a person can consent to today: each names the data the partner then reads.

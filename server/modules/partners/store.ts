@@ -8,6 +8,7 @@ type ClientRow = Insertable<PartnerTables['partner_clients']>;
 
 const CLIENT_COLUMNS = [
   'client_id',
+  'kind',
   'name',
   'purpose',
   'contact',
@@ -18,6 +19,10 @@ const CLIENT_COLUMNS = [
   'status',
   'status_reason',
   'secret_generation',
+  'api_key_id',
+  'api_key_created_at',
+  'api_key_rotated_at',
+  'api_key_revoked_at',
   'created_at',
   'updated_at',
 ] as const;
@@ -75,6 +80,42 @@ export function createPartnerStore() {
         }))
         .where('client_id', '=', clientId)
         .returning('secret_generation')
+        .executeTakeFirst();
+    },
+    /** The app whose current or revoked key has this id, with the key's hash (null once revoked). */
+    appByKeyId(tx: Db, keyId: string) {
+      return tx
+        .selectFrom('partner_clients')
+        .select([...CLIENT_COLUMNS, 'api_key_hash'])
+        .where('api_key_id', '=', keyId)
+        .where('kind', '=', 'app')
+        .executeTakeFirst();
+    },
+    /** Replaces an app's key (the old id stops matching at once); undefined for no such app. */
+    replaceApiKey(tx: Db, clientId: string, key: { id: string; hash: string }, now: Date) {
+      return tx
+        .updateTable('partner_clients')
+        .set({
+          api_key_id: key.id,
+          api_key_hash: key.hash,
+          api_key_rotated_at: now,
+          api_key_revoked_at: null,
+          updated_at: now,
+        })
+        .where('client_id', '=', clientId)
+        .where('kind', '=', 'app')
+        .returning('client_id')
+        .executeTakeFirst();
+    },
+    /** Forgets an app's key hash, so that no key matches until a new one is made. */
+    revokeApiKey(tx: Db, clientId: string, now: Date) {
+      return tx
+        .updateTable('partner_clients')
+        .set({ api_key_hash: null, api_key_revoked_at: now, updated_at: now })
+        .where('client_id', '=', clientId)
+        .where('kind', '=', 'app')
+        .where('api_key_hash', 'is not', null)
+        .returning('api_key_id')
         .executeTakeFirst();
     },
     /** Moves a client from one of `from` to `to`; undefined when it was in none of them. */

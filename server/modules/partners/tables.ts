@@ -3,6 +3,8 @@ import type { ColumnType, Generated } from 'kysely';
 import type { Scope } from './scopes.js';
 
 export type ClientStatus = 'active' | 'suspended' | 'revoked';
+/** A partner authenticates with a client secret and tokens; an app with an API key. */
+export type ClientKind = 'partner' | 'app';
 export type ConsentRequestStatus = 'pending' | 'used' | 'dead';
 export type SubjectKind = 'mobile' | 'beneficiary';
 
@@ -19,8 +21,16 @@ export interface PartnerTables {
     allow_list: Json<string[]>;
     per_minute: number;
     per_day: number;
-    /** HMAC-SHA256 of the secret under the key ring's "partner-client-secret" key, base64url. */
-    secret_hash: string;
+    kind: Generated<ClientKind>;
+    /** HMAC-SHA256 of the secret under the key ring's "partner-client-secret" key, base64url; null for apps. */
+    secret_hash: string | null;
+    /** An app's current API key: its public id (the lookup, named in audit records)... */
+    api_key_id: string | null;
+    /** ...and HMAC-SHA256 of the key under "partner-app-key"; null once the key is revoked. */
+    api_key_hash: string | null;
+    api_key_created_at: Date | null;
+    api_key_rotated_at: Date | null;
+    api_key_revoked_at: Date | null;
     secret_generation: Generated<number>;
     status: Generated<ClientStatus>;
     status_reason: string | null;

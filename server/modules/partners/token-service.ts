@@ -146,7 +146,8 @@ export function createTokenService({
         clientId ?? 'none',
         CLIENT_SECRET.test(secret) ? secret : '',
       );
-      const matches = secretMatches(row?.secret_hash, candidate) && CLIENT_SECRET.test(secret);
+      const matches =
+        secretMatches(row?.secret_hash ?? undefined, candidate) && CLIENT_SECRET.test(secret);
       if (!row || !matches) {
         await failuresPerIp.penalty(context.clientIp);
         if (clientId) await failuresPerClient.penalty(clientId);
