@@ -37,7 +37,7 @@ const register = (token: string, body: object) =>
   post(token, '/api/v2/registration/beneficiary/new', body);
 const listed = async (token: string) =>
   (await t.app.inject({ url: '/api/v2/appointment/beneficiaries', headers: bearer(token) })).json<{
-    beneficiaries: { beneficiary_reference_id: string; photo_id_type: number }[];
+    beneficiaries: { beneficiary_reference_id: string; photo_id_type: string }[];
   }>().beneficiaries;
 
 describe('CoWIN v2 tolerance: ids as numbers or strings', () => {
@@ -47,7 +47,7 @@ describe('CoWIN v2 tolerance: ids as numbers or strings', () => {
     expect(asStrings.statusCode, asStrings.body).toBe(200);
     expect((await register(token, person())).statusCode).toBe(200);
     const shown = await listed(token);
-    expect(shown.map((b) => b.photo_id_type)).toEqual([12, 12]);
+    expect(shown.map((b) => b.photo_id_type)).toEqual(['Voter ID', 'Voter ID']);
   });
 
   it('refuses ids that are not whole numbers in range, as CoWIN did, and writes nothing', async () => {

@@ -73,7 +73,8 @@ export const beneficiariesResponse = z.object({
       birth_year: z.string(),
       gender: z.string(),
       mobile_number: z.string(),
-      photo_id_type: z.number().int(),
+      /** The ID type's name, as CoWIN listed it ("Aadhaar Card"); gender is a name too. */
+      photo_id_type: z.string(),
       photo_id_number: z.string(),
       comorbidity_ind: z.enum(['Y', 'N']),
       vaccination_status: z.string(),

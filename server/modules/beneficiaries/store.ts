@@ -36,13 +36,14 @@ export function createBeneficiaryStore() {
       return tx
         .selectFrom('beneficiaries as b')
         .innerJoin('genders as g', 'g.id', 'b.gender_id')
+        .innerJoin('id_types as t', 't.id', 'b.photo_id_type')
         .leftJoin('vaccines as v', 'v.code', 'b.vaccine')
         .select([
           'b.beneficiary_reference_id',
           'b.name_enc',
           'b.birth_year_enc',
           'g.gender',
-          'b.photo_id_type',
+          't.type as photo_id_type',
           'b.photo_id_number_enc',
           'b.comorbidity_ind',
           'b.doses_given',

@@ -230,6 +230,7 @@ describe('the CoWIN v2 protected API through an app', () => {
       'birth_year',
       'gender',
       'mobile_number',
+      'photo_id_type',
       'photo_id_number',
       'comorbidity_ind',
       'vaccination_status',
@@ -239,7 +240,6 @@ describe('the CoWIN v2 protected API through an app', () => {
     ]) {
       expect(typeof one[field], field).toBe('string');
     }
-    expect(typeof one.photo_id_type).toBe('number');
     expect(one.beneficiary_reference_id).toBe(ref);
     expect(one.mobile_number).toBe(mobile.slice(-4));
     expect(one.photo_id_number).toMatch(/^\*+\d{4}$/);

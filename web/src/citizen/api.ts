@@ -21,7 +21,8 @@ export interface Beneficiary {
   gender: string;
   /** Masked by the server (last 4 digits). */
   mobile_number: string;
-  photo_id_type: number;
+  /** The ID type's name. */
+  photo_id_type: string;
   /** Masked by the server. */
   photo_id_number: string;
   vaccination_status: string;
