@@ -133,6 +133,13 @@ describe.runIf(browserAvailable)('citizen certificate correction in a real brows
     );
     await screenshot(page, 'citizen-correction-360');
     await expectNoSeriousViolations(page);
+
+    await page.getByTestId('language').selectOption('hi');
+    await expect
+      .poll(() => page.getByTestId('correction-status').textContent())
+      .toBe('ज़िला अधिकारी की जाँच की प्रतीक्षा में');
+    expect(await page.getByRole('heading', { name: 'साझेदार सहमतियाँ' }).count()).toBe(1);
+    await expectNoSeriousViolations(page);
     await page.close();
   });
 });
