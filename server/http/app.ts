@@ -272,6 +272,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     beneficiaries: beneficiaries.service,
     certificates: certificates.service,
   });
+  await vaccinations.backfillAgeBands();
   await app.register(vaccinations.routes);
   await app.register(vaccinations.correctionRoutes);
   await app.register(

@@ -53,7 +53,10 @@ describe.runIf(browserAvailable)('public dashboard in a real browser', () => {
     ]);
     expect(await page.getByText('fewer than 5', { exact: true }).count()).toBe(0);
     expect(await page.getByRole('img', { name: /Bar chart: Doses by vaccine/ }).count()).toBe(1);
-    expect(await page.locator('svg[role="img"]').count()).toBe(5);
+    // The 7 doses: all to people born in 1980, aged 46 at the dose.
+    const ages = page.getByRole('table', { name: 'Doses by age group: numbers' });
+    expect(await ages.locator('tbody tr').allTextContents()).toEqual(['45–59 years7']);
+    expect(await page.locator('svg[role="img"]').count()).toBe(6);
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
       360,
     );

@@ -73,6 +73,8 @@ export async function vaccinationWorld(mobilePrefix: string) {
 
   const world = {
     t,
+    /** The app's TEEKA_MASTER_KEY: a second app on the same database reads what it wrote. */
+    masterKey,
     clock,
     staff,
     national,

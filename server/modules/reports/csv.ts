@@ -6,6 +6,7 @@ const BREAKDOWNS = [
   'by_vaccine',
   'by_gender',
   'by_dose_number',
+  'by_age_group',
 ] as const satisfies readonly (keyof DoseReport)[];
 
 /** RFC 4180 field: always quoted, inner quotes doubled. */

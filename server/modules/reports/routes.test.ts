@@ -15,8 +15,8 @@ const refs: string[] = [];
 let covaxin: string;
 
 /** Books, checks in and vaccinates every beneficiary of one citizen at `session`. */
-async function vaccinate(session: string, count: number, vaccine = 'COVISHIELD') {
-  const { token, ids } = await w.citizen(count);
+async function vaccinate(session: string, count: number, vaccine = 'COVISHIELD', birthYear = 1980) {
+  const { token, ids } = await w.citizen(count, birthYear);
   expect((await w.book(token, session, ids)).statusCode).toBe(200);
   for (const ref of ids) {
     await w.checkIn(session, ref);
@@ -36,9 +36,10 @@ beforeAll(async () => {
   w = await vaccinationWorld('98453');
   const covishield = await w.session(w.centreA);
   covaxin = await w.session(w.centreA, 0, { vaccine: 'COVAXIN' });
-  await vaccinate(covishield, 4);
-  await vaccinate(covishield, 3);
-  await vaccinate(covaxin, 2, 'COVAXIN');
+  // In 2026: seven aged 36 (18-44) and two aged 66 (60+); the four added later are 46 (45-59).
+  await vaccinate(covishield, 4, 'COVISHIELD', 1990);
+  await vaccinate(covishield, 3, 'COVISHIELD', 1990);
+  await vaccinate(covaxin, 2, 'COVAXIN', 1960);
 });
 afterAll(() => w.close());
 
@@ -67,11 +68,23 @@ describe('public dose report', () => {
     expect(csv).not.toMatch(/"by_vaccine","COVISHIELD","COVISHIELD","7"/);
   });
 
+  it('counts doses by age group at the dose, the 2 aged 60+ hidden with their complement', async () => {
+    const body = await report();
+    expect(body.by_age_group).toEqual([
+      { key: '18-44', label: '18-44', doses: null, suppressed: true },
+      { key: '60+', label: '60 and over', doses: null, suppressed: true },
+    ]);
+    const csv = (await w.t.app.inject({ url: `${URL}?format=csv` })).body;
+    expect(csv).toContain('"by_age_group","60+","60 and over","","true"');
+    expect(csv).toContain('"by_age_group","18-44","18-44","","true"');
+  });
+
   it('holds no row that identifies a person: only the published fields, no references', async () => {
     const response = await w.t.app.inject({ url: URL });
     const body = response.json<Record<string, unknown>>();
     expect(Object.keys(body).sort()).toEqual(
       [
+        'by_age_group',
         'by_dose_number',
         'by_gender',
         'by_state',
@@ -128,6 +141,12 @@ describe('public dose report', () => {
     expect(after.by_vaccine).toEqual([
       { key: 'COVAXIN', label: 'COVAXIN', doses: 6, suppressed: false },
       { key: 'COVISHIELD', label: 'COVISHIELD', doses: 7, suppressed: false },
+    ]);
+    // 4 (45-59) and 2 (60+) are both small, together 6: hidden, and nothing else needs to be.
+    expect(after.by_age_group).toEqual([
+      { key: '18-44', label: '18-44', doses: 7, suppressed: false },
+      { key: '45-59', label: '45-59', doses: null, suppressed: true },
+      { key: '60+', label: '60 and over', doses: null, suppressed: true },
     ]);
   });
 

@@ -21,6 +21,7 @@ export const doseReportResponse = z.object({
   by_vaccine: z.array(cell(z.string())),
   by_gender: z.array(cell(z.number().int())),
   by_dose_number: z.array(cell(z.number().int())),
+  by_age_group: z.array(cell(z.string())),
 });
 const query = z.strictObject({ format: z.enum(['json', 'csv']).optional() });
 
@@ -66,7 +67,7 @@ export function reportRoutes({
         schema: {
           tags: ['public reports'],
           summary:
-            'Doses given, per day, state, vaccine, gender and dose number; cells under the threshold suppressed. JSON, or CSV with Accept: text/csv or ?format=csv',
+            'Doses given, per day, state, vaccine, gender, dose number and age group; cells under the threshold suppressed. JSON, or CSV with Accept: text/csv or ?format=csv',
           querystring: query,
           response: { 200: doseReportResponse },
         },

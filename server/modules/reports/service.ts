@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 
 import type { Db } from '../../db/index.js';
 import { masterData } from '../masterdata/data.js';
+import { AGE_BANDS } from '../vaccinations/age-band.js';
 import { type Cell, type PublishedCell, SMALL_COUNT, suppress } from './suppress.js';
 
 export interface DoseReport {
@@ -14,7 +15,21 @@ export interface DoseReport {
   by_vaccine: PublishedCell<string>[];
   by_gender: PublishedCell<number>[];
   by_dose_number: PublishedCell<number>[];
+  /** The age band at each dose (CoWIN's groups), youngest first. */
+  by_age_group: PublishedCell<string>[];
 }
+
+const BAND_LABELS: Record<string, string> = {
+  'under-12': 'Under 12',
+  '60+': '60 and over',
+  unknown: 'Not known yet',
+};
+/** Youngest band first, "unknown" last. */
+const bandOrder = (key: string) => {
+  const i = (AGE_BANDS as readonly string[]).indexOf(key);
+  return i < 0 ? AGE_BANDS.length : i;
+};
+const byBand = (a: { key: string }, b: { key: string }) => bandOrder(a.key) - bandOrder(b.key);
 
 /** India's calendar day of a dose (Asia/Kolkata has no daylight saving: a fixed +05:30). */
 const indiaDay = sql<string>`to_char(doses.vaccinated_at AT TIME ZONE 'Asia/Kolkata', 'YYYY-MM-DD')`;
@@ -79,6 +94,13 @@ export function createReportService(db: Db) {
             .groupBy('doses.dose')
             .orderBy('doses.dose')
             .execute();
+          // A dose recorded before its band was kept counts as "unknown" until it is filled in.
+          const band = sql<string>`coalesce(doses.age_band, 'unknown')`;
+          const ages = await tx
+            .selectFrom('doses')
+            .select([band.as('key'), count.as('n')])
+            .groupBy(band)
+            .execute();
           const publish = <K>(rows: { key: K; n: string | number }[], label: (key: K) => string) =>
             suppress(cells(rows, label), total);
           return {
@@ -90,6 +112,7 @@ export function createReportService(db: Db) {
             by_vaccine: publish(vaccines, (code) => code),
             by_gender: publish(genders, (id) => genderNames.get(id) ?? String(id)),
             by_dose_number: publish(numbers, (n) => (n === 3 ? 'Precaution' : `Dose ${n}`)),
+            by_age_group: publish(ages.sort(byBand), (key) => BAND_LABELS[key] ?? key),
           };
         });
     },

@@ -11,6 +11,7 @@ import type { BeneficiaryCorrection, BeneficiaryService } from '../beneficiaries
 import type { CertificateService } from '../certificates/service.js';
 import type { Citizen } from '../citizen-auth/guard.js';
 import { type Access, staffActor, type StaffPrincipal } from '../staff/access.js';
+import { rebandDoses } from './age-band-backfill.js';
 import { CORRECTION_DECIDERS, type Decide, maskName } from './common.js';
 import { certificateIssued, type VaccinationOutbox } from './events.js';
 import { CORRECTABLE, type CorrectionInput } from './schemas.js';
@@ -227,6 +228,9 @@ export function createCorrectionService({
           const id = row.beneficiary_reference_id;
           await beneficiaries.correct(tx, id, changesOf(row));
           const [person] = await beneficiaries.onSite(tx, [id]);
+          if (person && changesOf(row).birth_year !== undefined) {
+            await rebandDoses(tx, id, person.birthYear);
+          }
           const current = await certificates.getCertificateForBeneficiary(tx, id);
           if (!person || !current) {
             throw new Conflict('This beneficiary has no certificate to correct.', 'no-certificate');

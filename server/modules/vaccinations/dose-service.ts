@@ -14,6 +14,7 @@ import { indiaDate } from '../facilities/dates.js';
 import type { FacilitiesModule } from '../facilities/module.js';
 import type { SeatPool } from '../facilities/store.js';
 import { type Access, staffActor, type StaffPrincipal } from '../staff/access.js';
+import { ageBand } from './age-band.js';
 import { type Decide, VACCINATORS } from './common.js';
 import { certificateIssued, doseRecorded, type VaccinationOutbox } from './events.js';
 import type { DoseInput } from './schemas.js';
@@ -198,6 +199,7 @@ export function createDoseService({
       vaccinator_id: staff.id,
       appointment_id: closed?.appointment_id ?? null,
       certificate_id: certificate.certificateId,
+      age_band: ageBand(person.birthYear, vaccinatedAt),
       recorded_at: now,
     });
     await beneficiaries.recordDose(

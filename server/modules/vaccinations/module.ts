@@ -7,6 +7,7 @@ import type { CitizenAuthModule } from '../citizen-auth/module.js';
 import type { FacilitiesModule } from '../facilities/module.js';
 import type { StaffModule } from '../staff/module.js';
 import { createAefiService } from './aefi-service.js';
+import { backfillAgeBands } from './age-band-backfill.js';
 import { createDecide } from './common.js';
 import { correctionRoutes } from './correction-routes.js';
 import { createCorrectionService } from './corrections-service.js';
@@ -89,6 +90,8 @@ export function createVaccinationModule({
     doses,
     aefi,
     corrections,
+    /** Bands the doses recorded before migration 0160; run once the app has its keys. */
+    backfillAgeBands: () => backfillAgeBands(db, beneficiaries),
     routes: vaccinationRoutes({ verifier, doses, aefi, authenticate: staff.authenticate }),
     correctionRoutes: correctionRoutes({
       corrections,

@@ -1,5 +1,7 @@
 import type { ColumnType } from 'kysely';
 
+import type { AgeBand } from './age-band.js';
+
 /** jsonb: written as a JSON string (the same on both engines), read back parsed. */
 type Json<T> = ColumnType<T, string, string>;
 
@@ -41,6 +43,8 @@ export interface VaccinationTables {
     appointment_id: string | null;
     certificate_id: string;
     recorded_at: Date;
+    /** The age band at the dose (`ageBand`); null only until `backfillAgeBands` has run. */
+    age_band: ColumnType<AgeBand | null, AgeBand, AgeBand>;
   };
   dose_requests: {
     staff_id: string;

@@ -7,6 +7,8 @@ import { jwtExpiry, SessionExpiry } from '../components/SessionExpiry';
 import { AccessLog } from './AccessLog';
 import { AddMemberForm } from './AddMemberForm';
 import { type Appointment, type Beneficiary, citizenApi } from './api';
+import { Consents } from './Consents';
+import { Corrections } from './Corrections';
 import { MemberCard } from './MemberCard';
 import { SlotPicker } from './SlotPicker';
 
@@ -158,6 +160,8 @@ export function Dashboard({
         )
       )}
 
+      <Corrections api={api} members={list} />
+      <Consents api={api} members={list} />
       <AccessLog api={api} members={list} />
     </section>
   );

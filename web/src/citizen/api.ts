@@ -48,6 +48,38 @@ export interface AccessEvent {
   actor: { type: string; role: string | null; organisation: string | null };
 }
 
+/** A consent given to a partner from this mobile (`GET /api/v1/me/consents`). */
+export interface Consent {
+  consent_id: string;
+  beneficiary_reference_id: string;
+  partner: string;
+  scope: 'vaccination-status:consented' | 'certificate:consented';
+  purpose: string;
+  created_at: string;
+  expires_at: string;
+  uses_left: number;
+  status: 'active' | 'expired' | 'revoked' | 'used-up';
+}
+/** A certificate correction asked for (`GET /api/v1/me/corrections`). */
+export interface CorrectionRequest {
+  request_id: string;
+  beneficiary_reference_id: string;
+  fields: string[];
+  status: 'pending' | 'approved' | 'rejected';
+  requested_at: string;
+  decided_at: string | null;
+  new_certificate_id: string | null;
+  decision_reason: string | null;
+}
+export interface NewCorrection {
+  beneficiary_reference_id: string;
+  name?: string;
+  birth_year?: string;
+  gender_id?: number;
+  photo_id_number?: string;
+  reason: string;
+}
+
 export interface EuDcc {
   /** `HC1:`... */
   qr_text: string;
@@ -142,6 +174,16 @@ export function citizenApi(token: string) {
         '/api/v1/me/access-log',
         { token },
       ).then((r) => r.beneficiaries),
+    consents: () =>
+      request<{ consents: Consent[] }>('/api/v1/me/consents', { token }).then((r) => r.consents),
+    revokeConsent: (consentId: string) =>
+      post(`/api/v1/me/consents/${encodeURIComponent(consentId)}/revoke`, undefined),
+    corrections: () =>
+      request<{ requests: CorrectionRequest[] }>('/api/v1/me/corrections', { token }).then(
+        (r) => r.requests,
+      ),
+    requestCorrection: (body: NewCorrection) =>
+      post<{ request_id: string; status: 'pending' }>('/api/v1/me/corrections', body),
   };
 }
 export type CitizenApi = ReturnType<typeof citizenApi>;

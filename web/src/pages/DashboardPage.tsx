@@ -19,6 +19,7 @@ interface DoseReport {
   by_vaccine: Cell[];
   by_gender: Cell[];
   by_dose_number: Cell[];
+  by_age_group: Cell[];
 }
 
 const BREAKDOWNS = [
@@ -27,6 +28,7 @@ const BREAKDOWNS = [
   'by_vaccine',
   'by_gender',
   'by_dose_number',
+  'by_age_group',
 ] as const;
 
 const BAR = 22;
@@ -41,7 +43,7 @@ function Breakdown({
 }: {
   title: string;
   cells: Cell[];
-  column: 'day' | 'group';
+  column: 'day' | 'group' | 'age';
 }) {
   const { t, i18n } = useTranslation();
   const id = useId();
@@ -51,6 +53,11 @@ function Breakdown({
   // A hidden cell may be under the threshold or hidden only to protect one that is; the
   // server does not say which (telling them apart can reveal the small count), so neither
   // is labelled "fewer than 5". The total is hidden only when it is itself small.
+  // Age groups are named here, in the page's language; the other groups are proper names.
+  const label = (c: Cell) =>
+    column === 'age'
+      ? t(`dashboard.ageGroup.${String(c.key)}`, { defaultValue: c.label })
+      : c.label;
   const shown = (c: Cell) => (c.doses === null ? t('dashboard.notShown') : format(c.doses));
   return (
     <section className="dashboard-breakdown" aria-labelledby={id}>
@@ -68,7 +75,7 @@ function Breakdown({
             {cells.map((c, i) => (
               <g key={String(c.key)} transform={`translate(0 ${i * BAR + 2})`}>
                 <text x={LABEL_WIDTH - 6} y={BAR / 2 + 4} textAnchor="end" className="chart-label">
-                  {c.label.length > 18 ? `${c.label.slice(0, 17)}…` : c.label}
+                  {label(c).length > 18 ? `${label(c).slice(0, 17)}…` : label(c)}
                 </text>
                 <rect
                   x={LABEL_WIDTH}
@@ -98,7 +105,7 @@ function Breakdown({
             <tbody>
               {cells.map((c) => (
                 <tr key={String(c.key)}>
-                  <th scope="row">{c.label}</th>
+                  <th scope="row">{label(c)}</th>
                   <td>{shown(c)}</td>
                 </tr>
               ))}
@@ -154,7 +161,7 @@ export function DashboardPage() {
               key={b}
               title={t(`dashboard.${b}`)}
               cells={report[b]}
-              column={b === 'doses_per_day' ? 'day' : 'group'}
+              column={b === 'doses_per_day' ? 'day' : b === 'by_age_group' ? 'age' : 'group'}
             />
           ))}
         </>
