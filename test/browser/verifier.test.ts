@@ -123,7 +123,7 @@ describe.runIf(browserAvailable)('certificate verifier page in a real browser', 
     const reasons: [string, string][] = [];
     const credential = credentialOf(certificate.qrText);
     for (const text of [
-      'HC1:6BFOXN%TS3DH0YOJ58S S-W5HDC',
+      'NOT-A-CERTIFICATE:6BFOXN%TS3DH0YOJ58S',
       certificate.qrText.slice(0, 200),
       encodeQrText({ ...credential, issuer: 'did:web:forger.example' }),
       encodeQrText({

@@ -131,18 +131,23 @@ export async function expectNoSeriousViolations(page: Page): Promise<void> {
  * it: certificates it issues verify against the keys the app publishes.
  */
 export async function certificateTestApp(): Promise<
-  CitizenTestApp & { certificates: ReturnType<typeof createCertificateModule>['service'] }
+  CitizenTestApp & {
+    certificates: ReturnType<typeof createCertificateModule>['service'];
+    international: ReturnType<typeof createCertificateModule>['international'];
+    /** The test master key, for a second node (test/helpers/certificates.ts certificateNode). */
+    masterKey: string;
+  }
 > {
   const masterKey = `test:${randomBytes(32).toString('base64')}`;
   const t = await citizenTestApp({ TEEKA_MASTER_KEY: masterKey });
-  const { service } = createCertificateModule({
+  const { service, international } = createCertificateModule({
     db: t.database.db,
     limits: createLimits({ redisUrl: undefined, namespace: 'web-certificates' }),
     clock: systemClock,
     config: loadConfig({ NODE_ENV: 'test', TEEKA_MASTER_KEY: masterKey }),
     keys: createKeyRing(parseMasterKeys(masterKey, 'test')),
   });
-  return { ...t, certificates: service };
+  return { ...t, certificates: service, international, masterKey };
 }
 
 /** Registers one beneficiary over HTTP (real OTP login) and returns its reference id. */

@@ -127,6 +127,10 @@ export const api = {
     ).then((r) => r.centers),
   /** The certificate issuer's DID document (its keys); validated by the verifier. */
   issuerDidDocument: () => getJson<unknown>('/.well-known/did.json'),
+  /** The SMART Health Card (and W3C VC) issuer keys; validated by the verifier. */
+  certificateJwks: () => getJson<unknown>('/.well-known/jwks.json'),
+  /** The EU DCC signer certificates; validated by the verifier. */
+  dccTrustList: () => getJson<unknown>('/.well-known/dcc/trust-list.json'),
   /** One page of the certificate revocation list; validated by the verifier. */
   revocations: (after: number) =>
     getJson<unknown>(`/api/v1/certificates/revocations?after=${after}`),

@@ -6,6 +6,9 @@
  * the web verifier decodes with the same constants.
  */
 export const QR_PREFIX = 'TK1:';
+/** The prefixes of the international formats (SMART Health Card, EU DCC), for telling formats apart. */
+export const SHC_PREFIX = 'shc:/';
+export const HC1_PREFIX = 'HC1:';
 /** Larger than any credential we issue; bounds what a hostile QR can make a verifier inflate. */
 export const MAX_CREDENTIAL_BYTES = 16_384;
 

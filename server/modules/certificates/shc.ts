@@ -1,9 +1,17 @@
 import { type KeyObject, sign, verify } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
-import { z } from 'zod';
-
 import { type DdccVaccinationStatus, splitName } from './ddcc.js';
+import {
+  jwsOfShcText,
+  MAX_SHC_PAYLOAD_BYTES,
+  SHC_PREFIX,
+  type ShcCredential,
+  shcJwsParts,
+  shcPayloadOf,
+} from './shc-format.js';
+
+export { MAX_SINGLE_QR_JWS, SHC_PREFIX } from './shc-format.js';
 
 /**
  * SMART Health Cards (framework spec 1.x, https://spec.smarthealth.cards): a FHIR R4 bundle
@@ -11,11 +19,6 @@ import { type DdccVaccinationStatus, splitName } from './ddcc.js';
  * payload, DEFLATE-compressed, signed as a compact JWS with ES256, `kid` = the JWK thumbprint;
  * in a QR code as `shc:/` + two digits per JWS character (numeric mode).
  */
-export const SHC_PREFIX = 'shc:/';
-/** The largest JWS a single QR code (version 22, error correction L) holds; chunking is deprecated. */
-export const MAX_SINGLE_QR_JWS = 1_195;
-/** Larger than any payload we issue; bounds what a hostile JWS can make us inflate. */
-const MAX_PAYLOAD_BYTES = 16_384;
 const ICD11 = 'http://id.who.int/icd/release/11/mms';
 const CVX = 'http://hl7.org/fhir/sid/cvx';
 const HEALTH_CARD_TYPES = [
@@ -93,56 +96,6 @@ export function shcQrText(jws: string): string {
   );
 }
 
-const base64urlPart = /^[A-Za-z0-9_-]+$/;
-const shcHeader = z.object({
-  alg: z.string(),
-  zip: z.string().optional(),
-  kid: z.string().max(100),
-});
-
-export const shcCredential = z.object({
-  iss: z.string().max(300),
-  nbf: z.number(),
-  vc: z.object({
-    type: z.array(z.string()).min(1),
-    rid: z.string().max(24).optional(),
-    credentialSubject: z.object({
-      fhirVersion: z.string(),
-      fhirBundle: z.object({
-        resourceType: z.literal('Bundle'),
-        entry: z.tuple([
-          z.object({
-            resource: z.object({
-              resourceType: z.literal('Patient'),
-              name: z
-                .array(
-                  z.object({
-                    family: z.string().max(100),
-                    given: z.array(z.string().max(100)).optional(),
-                  }),
-                )
-                .min(1),
-              birthDate: z.string().max(10),
-            }),
-          }),
-          z.object({
-            resource: z.object({
-              resourceType: z.literal('Immunization'),
-              status: z.literal('completed'),
-              vaccineCode: z.object({
-                coding: z.array(z.object({ system: z.string(), code: z.string() })).min(1),
-              }),
-              occurrenceDateTime: z.string().max(40),
-            }),
-          }),
-        ]),
-      }),
-    }),
-  }),
-});
-
-export type ShcCredential = z.infer<typeof shcCredential>;
-
 export type ShcDecoded =
   | {
       ok: true;
@@ -155,48 +108,24 @@ export type ShcDecoded =
 
 /** The JWS inside an `shc:/` QR text, checked for shape only (the signature is the caller's). */
 export function decodeShc(text: string): ShcDecoded {
-  const digits = text.trim().slice(SHC_PREFIX.length);
-  const evenDigits = digits.length > 0 && digits.length % 2 === 0 && /^[0-9]+$/.test(digits);
-  if (!evenDigits || digits.length > 2 * MAX_SINGLE_QR_JWS) {
-    return { ok: false, reason: 'malformed' };
-  }
-  let jws = '';
-  for (let i = 0; i < digits.length; i += 2) {
-    const value = Number(digits.slice(i, i + 2));
-    if (value > 77) return { ok: false, reason: 'malformed' }; // beyond 'z'
-    jws += String.fromCharCode(value + 45);
-  }
-  const [header, body, signature, ...rest] = jws.split('.');
-  if (
-    !header ||
-    !body ||
-    !signature ||
-    rest.length ||
-    ![header, body, signature].every((p) => base64urlPart.test(p))
-  ) {
-    return { ok: false, reason: 'malformed' };
-  }
+  const jws = jwsOfShcText(text);
+  if (!jws) return { ok: false, reason: 'malformed' };
+  const parts = shcJwsParts(jws);
+  if (!parts.ok) return parts;
   try {
-    const parsedHeader = shcHeader.safeParse(
-      JSON.parse(Buffer.from(header, 'base64url').toString('utf8')),
+    const payload = shcPayloadOf(
+      inflateRawSync(parts.compressed, { maxOutputLength: MAX_SHC_PAYLOAD_BYTES }),
     );
-    if (!parsedHeader.success) return { ok: false, reason: 'malformed' };
-    if (parsedHeader.data.alg !== 'ES256') return { ok: false, reason: 'unsupported-algorithm' };
-    if (parsedHeader.data.zip !== 'DEF') return { ok: false, reason: 'unsupported-compression' };
-    const json = inflateRawSync(Buffer.from(body, 'base64url'), {
-      maxOutputLength: MAX_PAYLOAD_BYTES,
-    });
-    const payload = shcCredential.safeParse(JSON.parse(json.toString('utf8')));
-    if (!payload.success) return { ok: false, reason: 'malformed' };
+    if (!payload) return { ok: false, reason: 'malformed' };
     return {
       ok: true,
-      kid: parsedHeader.data.kid,
-      signingInput: Buffer.from(`${header}.${body}`),
-      signature: Buffer.from(signature, 'base64url'),
-      payload: payload.data,
+      kid: parts.kid,
+      signingInput: Buffer.from(parts.signingInput),
+      signature: Buffer.from(parts.signature),
+      payload,
     };
   } catch {
-    // Not JSON, corrupt DEFLATE, or a payload that inflates past the bound.
+    // Corrupt DEFLATE, or a payload that inflates past the bound.
     return { ok: false, reason: 'malformed' };
   }
 }

@@ -3,7 +3,13 @@ import { useTranslation } from 'react-i18next';
 
 import { loadIssuer, type TrustedIssuer } from '../verifier/issuer';
 import { loadRevocations } from '../verifier/revocations';
-import { checkSignature, type Outcome, withRevocations } from '../verifier/verify';
+import {
+  checkSignature,
+  isInternational,
+  type Outcome,
+  type SignatureCheck,
+  withRevocations,
+} from '../verifier/verify';
 import { VerifyResult } from './VerifyResult';
 
 type Keys = { state: 'loading' } | { state: 'ready'; issuer: TrustedIssuer } | { state: 'missing' };
@@ -13,7 +19,14 @@ export type Shown = Outcome | { status: 'no-qr' } | { status: 'no-keys' };
 // uploads an image or turns the camera on, so pasting QR text stays light.
 type Scanner = typeof import('../verifier/scan');
 const loadScanner = (): Promise<Scanner> => import('../verifier/scan');
+// The SMART Health Card and EU DCC checks (CBOR, JOSE, X.509) are fetched only when such a
+// text turns up: most checks at an Indian checkpoint are of the domestic certificate.
+type International = typeof import('../verifier/international');
+const loadInternational = (): Promise<International> => import('../verifier/international');
+type InternationalKeys = Awaited<ReturnType<International['loadInternationalKeys']>>;
 
+/** Far more than a one-card .smart-health-card file; a longer file is cut and fails to parse. */
+const MAX_CARD_FILE_BYTES = 16_384;
 /** Camera frames are read this often: quick enough to feel instant, light on a cheap phone. */
 const SCAN_INTERVAL_MS = 250;
 
@@ -29,6 +42,7 @@ export function VerifyPage() {
   const video = useRef<HTMLVideoElement>(null);
   const stream = useRef<MediaStream | null>(null);
   const scanner = useRef<Scanner | null>(null);
+  const internationalKeys = useRef<InternationalKeys | null>(null);
 
   useEffect(() => {
     loadIssuer().then(
@@ -43,14 +57,31 @@ export function VerifyPage() {
       setShown(null);
       try {
         let issuer = keys.state === 'ready' ? keys.issuer : await loadIssuer();
-        let check = await checkSignature(qrText, issuer);
-        // A key published after this page fetched the keys (a rotation): ask the server once.
-        if (!check.ok && check.reason === 'unknown-key' && navigator.onLine) {
-          issuer = await loadIssuer();
+        let check: SignatureCheck;
+        if (isInternational(qrText)) {
+          const international = await loadInternational();
+          const kept = internationalKeys.current;
+          let formatKeys = kept ?? (await international.loadInternationalKeys());
+          check = await international.checkInternational(qrText, formatKeys, issuer.did);
+          // A key or signer published after these keys were fetched: ask the server once.
+          const unknown = !check.ok && ['unknown-key', 'unknown-issuer'].includes(check.reason);
+          if (unknown && kept && navigator.onLine) {
+            formatKeys = await international.loadInternationalKeys();
+            check = await international.checkInternational(qrText, formatKeys, issuer.did);
+          }
+          internationalKeys.current = formatKeys;
+        } else {
           check = await checkSignature(qrText, issuer);
+          // A key published after this page fetched the keys (a rotation): ask the server once.
+          if (!check.ok && check.reason === 'unknown-key' && navigator.onLine) {
+            issuer = await loadIssuer();
+            check = await checkSignature(qrText, issuer);
+          }
         }
         setKeys({ state: 'ready', issuer });
-        setShown(withRevocations(check, check.ok ? await loadRevocations() : undefined));
+        // A SMART Health Card names no certificate id this page can read: nothing to look up.
+        const listed = check.ok && check.facts.certificateId !== undefined;
+        setShown(withRevocations(check, listed ? await loadRevocations() : undefined));
       } catch {
         setShown({ status: 'no-keys' });
       } finally {
@@ -105,9 +136,13 @@ export function VerifyPage() {
     if (!file) return;
     setBusy(true);
     setShown(null);
-    const found = await loadScanner()
-      .then((loaded) => loaded.readQrFromImage(file))
-      .catch(() => undefined);
+    // A .smart-health-card file is JSON text, not an image: it is checked as pasted text is.
+    const isCardFile = file.name.endsWith('.smart-health-card') || !file.type.startsWith('image/');
+    const found = await (
+      isCardFile
+        ? file.slice(0, MAX_CARD_FILE_BYTES).text()
+        : loadScanner().then((loaded) => loaded.readQrFromImage(file))
+    ).catch(() => undefined);
     if (found === undefined) {
       setBusy(false);
       setShown({ status: 'no-qr' });
@@ -163,7 +198,7 @@ export function VerifyPage() {
           <input
             id={fileField}
             type="file"
-            accept="image/*"
+            accept="image/*,.smart-health-card,application/smart-health-card"
             disabled={busy}
             onChange={(event) => void onFile(event)}
           />

@@ -29,11 +29,22 @@ export function VerifyResult({ shown, busy }: { shown: Shown | null; busy: boole
   }
   if (!shown) return null;
   const status = shown.status;
+  const format =
+    shown.status === 'valid' || shown.status === 'revoked'
+      ? shown.facts.format
+      : shown.status === 'invalid'
+        ? shown.format
+        : undefined;
   return (
     <div className={`result ${status}`} data-testid="verify-result" data-status={status}>
       <h2 ref={heading} tabIndex={-1}>
         {t(`verify.status.${status}`)}
       </h2>
+      {format && (
+        <p data-testid="verify-format" data-format={format}>
+          {t('verify.format.label', { format: t(`verify.format.${format}`) })}
+        </p>
+      )}
       {shown.status === 'invalid' && <p>{t(`verify.reason.${shown.reason}`)}</p>}
       {shown.status === 'revoked' && <p>{t('verify.reason.revoked')}</p>}
       {(shown.status === 'no-qr' || shown.status === 'no-keys') && (
@@ -46,9 +57,13 @@ export function VerifyResult({ shown, busy }: { shown: Shown | null; busy: boole
               <>
                 <dt>{t('verify.facts.name')}</dt>
                 <dd data-testid="fact-name">{shown.facts.name}</dd>
+                <dt>{t('verify.facts.birthDate')}</dt>
+                <dd data-testid="fact-birth-date">{shown.facts.birthDate}</dd>
                 <dt>{t('verify.facts.dose')}</dt>
                 <dd data-testid="fact-dose">
-                  {t('verify.facts.doseOf', { n: shown.facts.dose, m: shown.facts.totalDoses })}
+                  {shown.facts.dose
+                    ? t('verify.facts.doseOf', { n: shown.facts.dose.n, m: shown.facts.dose.of })
+                    : t('verify.facts.doseNotCarried')}
                 </dd>
                 <dt>{t('verify.facts.date')}</dt>
                 <dd>{doseDay(shown.facts.date, i18n.language)}</dd>
@@ -56,17 +71,23 @@ export function VerifyResult({ shown, busy }: { shown: Shown | null; busy: boole
                 <dd>{shown.facts.vaccine}</dd>
               </>
             )}
-            <dt>{t('verify.facts.id')}</dt>
-            <dd>{shown.facts.certificateId}</dd>
+            {shown.facts.certificateId !== undefined && (
+              <>
+                <dt>{t('verify.facts.id')}</dt>
+                <dd>{shown.facts.certificateId}</dd>
+              </>
+            )}
           </dl>
           <p className="hint" data-testid="revocation-note">
-            {!shown.revocations
-              ? t('verify.revocation.unchecked')
-              : shown.revocations.live
-                ? t('verify.revocation.live')
-                : t('verify.revocation.saved', {
-                    date: new Date(shown.revocations.fetchedAt).toLocaleString(),
-                  })}
+            {shown.facts.certificateId === undefined
+              ? t('verify.revocation.notInFormat')
+              : !shown.revocations
+                ? t('verify.revocation.unchecked')
+                : shown.revocations.live
+                  ? t('verify.revocation.live')
+                  : t('verify.revocation.saved', {
+                      date: new Date(shown.revocations.fetchedAt).toLocaleString(),
+                    })}
           </p>
         </>
       )}

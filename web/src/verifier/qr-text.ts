@@ -5,11 +5,18 @@ import {
   type QrDecoded,
 } from '../../../server/modules/certificates/qr-format.js';
 
-/** Raw-inflates at most `limit` bytes; undefined past it, so a hostile QR cannot inflate a bomb. */
-async function inflateBounded(bytes: Uint8Array, limit: number): Promise<Uint8Array | undefined> {
+/**
+ * Inflates at most `limit` bytes (raw DEFLATE, or zlib with `format: 'deflate'`); undefined
+ * past it, so a hostile QR cannot inflate a bomb. Throws on corrupt input.
+ */
+export async function inflateBounded(
+  bytes: Uint8Array,
+  limit: number,
+  format: 'deflate-raw' | 'deflate' = 'deflate-raw',
+): Promise<Uint8Array | undefined> {
   const reader = new Blob([bytes.slice()])
     .stream()
-    .pipeThrough(new DecompressionStream('deflate-raw'))
+    .pipeThrough(new DecompressionStream(format))
     .getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -1,18 +1,33 @@
 import { proofInput } from '../../../server/modules/certificates/proof-input.js';
+import { HC1_PREFIX, SHC_PREFIX } from '../../../server/modules/certificates/qr-format.js';
 import { vaccinationCredential } from '../../../server/modules/certificates/schemas.js';
 import type { Verification } from '../../../server/modules/certificates/service.js';
 import type { TrustedIssuer } from './issuer';
 import { decodeQrText } from './qr-text';
 import type { RevocationList } from './revocations';
 
-export type InvalidReason = Extract<Verification, { status: 'invalid' }>['reason'];
+/** Domestic (W3C VC, `TK1:`), SMART Health Card (`shc:/` or a file) or EU DCC (`HC1:`). */
+export type CertificateFormat = 'w3c-vc' | 'smart-health-card' | 'eu-dcc';
 
+export type InvalidReason =
+  | Extract<Verification, { status: 'invalid' }>['reason']
+  | 'unsupported-compression'
+  | 'unsupported-algorithm'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'several-cards';
+
+/** What the verified payload says, and only that (a format leaves out what it does not carry). */
 export interface CertificateFacts {
-  certificateId: string;
+  format: CertificateFormat;
+  /** Undefined for a SMART Health Card: its revocation id is readable only by the issuer. */
+  certificateId: string | undefined;
   name: string;
-  dose: number;
-  totalDoses: number;
-  /** ISO date-time of the dose, as signed. */
+  /** A year ("1990") or a full date, as signed. */
+  birthDate: string;
+  /** Undefined for a SMART Health Card, whose data-minimised profile carries no dose numbers. */
+  dose: { n: number; of: number } | undefined;
+  /** ISO date or date-time of the dose, as signed. */
   date: string;
   vaccine: string;
 }
@@ -21,12 +36,28 @@ export interface CertificateFacts {
 export type Outcome =
   | { status: 'valid'; facts: CertificateFacts; revocations: RevocationList | undefined }
   | { status: 'revoked'; facts: CertificateFacts; revocations: RevocationList }
-  | { status: 'invalid'; reason: InvalidReason };
+  | { status: 'invalid'; reason: InvalidReason; format: CertificateFormat | undefined };
 
 /** The signature check of a certificate, with nothing but the issuer's published keys. */
 export type SignatureCheck =
   | { ok: true; facts: CertificateFacts }
-  | { ok: false; reason: InvalidReason; verificationMethod?: string };
+  | {
+      ok: false;
+      reason: InvalidReason;
+      format: CertificateFormat | undefined;
+      verificationMethod?: string;
+    };
+
+/**
+ * True for the text of a SMART Health Card (`shc:/`, or a `.smart-health-card` file's JSON)
+ * or an EU DCC (`HC1:`): what the lazily loaded international checks read.
+ */
+export function isInternational(text: string): boolean {
+  const trimmed = text.trim();
+  return (
+    trimmed.startsWith(SHC_PREFIX) || trimmed.startsWith(HC1_PREFIX) || trimmed.startsWith('{')
+  );
+}
 
 const sha256 = async (text: string) =>
   new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
@@ -41,16 +72,25 @@ export async function checkSignature(
   issuer: TrustedIssuer,
 ): Promise<SignatureCheck> {
   const decoded = await decodeQrText(qrText);
-  if (!decoded.ok) return { ok: false, reason: decoded.reason };
+  if (!decoded.ok) {
+    const format = decoded.reason === 'not-a-teeka-certificate' ? undefined : 'w3c-vc';
+    return { ok: false, format, reason: decoded.reason };
+  }
+  const format = 'w3c-vc';
   const parsed = vaccinationCredential.safeParse(decoded.document);
-  if (!parsed.success) return { ok: false, reason: 'malformed' };
+  if (!parsed.success) return { ok: false, format, reason: 'malformed' };
   const credential = parsed.data;
-  if (credential.issuer !== issuer.did) return { ok: false, reason: 'unknown-issuer' };
+  if (credential.issuer !== issuer.did) return { ok: false, format, reason: 'unknown-issuer' };
   const input = proofInput(credential);
-  if (!input.ok) return { ok: false, reason: input.reason };
+  if (!input.ok) return { ok: false, format, reason: input.reason };
   const key = issuer.keys.get(input.verificationMethod);
   if (!key) {
-    return { ok: false, reason: 'unknown-key', verificationMethod: input.verificationMethod };
+    return {
+      ok: false,
+      format,
+      reason: 'unknown-key',
+      verificationMethod: input.verificationMethod,
+    };
   }
   const signed = new Uint8Array(64);
   signed.set(await sha256(input.proofConfig), 0);
@@ -61,16 +101,17 @@ export async function checkSignature(
     input.signature.slice(),
     signed,
   );
-  if (!valid) return { ok: false, reason: 'bad-signature' };
+  if (!valid) return { ok: false, format, reason: 'bad-signature' };
   const [evidence] = credential.evidence;
-  if (!evidence) return { ok: false, reason: 'malformed' };
+  if (!evidence) return { ok: false, format, reason: 'malformed' };
   return {
     ok: true,
     facts: {
+      format,
       certificateId: evidence.certificateId,
       name: credential.credentialSubject.name,
-      dose: evidence.dose,
-      totalDoses: evidence.totalDoses,
+      birthDate: credential.credentialSubject.yearOfBirth,
+      dose: { n: evidence.dose, of: evidence.totalDoses },
       date: evidence.date,
       vaccine: evidence.vaccine,
     },
@@ -81,8 +122,9 @@ export function withRevocations(
   check: SignatureCheck,
   revocations: RevocationList | undefined,
 ): Outcome {
-  if (!check.ok) return { status: 'invalid', reason: check.reason };
-  if (revocations?.ids.has(check.facts.certificateId)) {
+  if (!check.ok) return { status: 'invalid', reason: check.reason, format: check.format };
+  const id = check.facts.certificateId;
+  if (id !== undefined && revocations?.ids.has(id)) {
     return { status: 'revoked', facts: check.facts, revocations };
   }
   return { status: 'valid', facts: check.facts, revocations };
