@@ -128,7 +128,7 @@ describe('beneficiaries', () => {
           birth_year: '1975',
           gender: 'Male',
           mobile_number: mobile.slice(-4),
-          photo_id_type: 1,
+          photo_id_type: 'Aadhaar Card',
           photo_id_number: `********${number.slice(-4)}`,
           comorbidity_ind: 'Y',
           vaccination_status: 'Not Vaccinated',
