@@ -13,6 +13,7 @@ import * as m0080 from './0080_vaccinations.js';
 import * as m0090 from './0090_partners.js';
 import * as m0095 from './0095_kill_switch.js';
 import * as m0100 from './0100_outbox.js';
+import * as m0120 from './0120_certificate_pdfs.js';
 
 /** Applied in key order; a migration, once released, is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0090_partners': m0090,
   '0095_kill_switch': m0095,
   '0100_outbox': m0100,
+  '0120_certificate_pdfs': m0120,
 };
