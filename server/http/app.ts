@@ -263,6 +263,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     }).routes,
   );
   const certificates = createCertificateModule(platform);
+  events.register(certificates.pdfs.consumer);
   await app.register(certificates.routes);
   const vaccinations = createVaccinationModule({
     ...platform,

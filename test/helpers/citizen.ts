@@ -20,9 +20,16 @@ export async function smsOutbox() {
         .filter(Boolean)
         .map((line) => JSON.parse(line) as { to: string; text: string; at: string });
     },
-    /** The OTP in the latest message to `mobile`. */
+    /**
+     * The OTP in the latest message to `mobile`. Through JetStream the SMS consumer runs
+     * after the request has answered, so the first message is waited for (at most 5 s).
+     */
     async lastOtp(mobile: string): Promise<string> {
-      const last = (await this.messages()).filter((m) => m.to === mobile).at(-1);
+      const toMobile = async () => (await this.messages()).filter((m) => m.to === mobile);
+      for (let i = 0; i < 100 && (await toMobile()).length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const last = (await toMobile()).at(-1);
       // The six digits after the word OTP: a partner's name before it may hold digits too.
       const otp = /\bOTP\D*?(\d{6})\b/.exec(last?.text ?? '')?.[1];
       if (!otp) throw new Error('no OTP in the outbox for this mobile');

@@ -21,10 +21,13 @@ export const SLOT = '09:00AM-11:00AM';
  * made through the real facilities service, and a certificate service on the app's keys
  * (to read a beneficiary's certificate the way the download endpoints will).
  */
-export async function vaccinationWorld(mobilePrefix: string) {
+export async function vaccinationWorld(mobilePrefix: string, env: Record<string, string> = {}) {
   const masterKey = `test:${randomBytes(32).toString('base64')}`;
   const clock: TestClock = manualClock(START);
-  const t: CitizenTestApp = await citizenTestApp({ TEEKA_MASTER_KEY: masterKey }, { clock });
+  const t: CitizenTestApp = await citizenTestApp(
+    { ...env, TEEKA_MASTER_KEY: masterKey },
+    { clock },
+  );
   const staff = staffClient(t, clock);
   const national = await staff.nationalAdmin();
   const bbmp = await staff.member(national, 'bbmp.admin', [

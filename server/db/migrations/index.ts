@@ -14,6 +14,7 @@ import * as m0090 from './0090_partners.js';
 import * as m0095 from './0095_kill_switch.js';
 import * as m0100 from './0100_outbox.js';
 import * as m0110 from './0110_partner_apps.js';
+import * as m0120 from './0120_certificate_pdfs.js';
 import * as m0160 from './0160_dose_age_band.js';
 
 /** Applied in key order; a migration, once released, is never edited: add a new one. */
@@ -32,5 +33,6 @@ export const migrations: Record<string, Migration> = {
   '0095_kill_switch': m0095,
   '0100_outbox': m0100,
   '0110_partner_apps': m0110,
+  '0120_certificate_pdfs': m0120,
   '0160_dose_age_band': m0160,
 };

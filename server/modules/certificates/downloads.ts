@@ -13,7 +13,7 @@ import type { BeneficiaryService } from '../beneficiaries/service.js';
 import { decided } from '../citizen-auth/decided.js';
 import type { CitizenGuard } from '../citizen-auth/guard.js';
 import type { InternationalCertificates } from './international.js';
-import { renderCertificatePdf } from './pdf.js';
+import type { PdfCache } from './pdf-cache.js';
 import { vaccinationCredential } from './schemas.js';
 import type { Certificate, CertificateService } from './service.js';
 
@@ -51,6 +51,7 @@ export function certificateDownloadRoutes({
   db,
   certificates,
   international,
+  pdfs,
   beneficiaries,
   guard,
   appKey,
@@ -60,6 +61,7 @@ export function certificateDownloadRoutes({
   db: Db;
   certificates: CertificateService;
   international: InternationalCertificates;
+  pdfs: Pick<PdfCache, 'pdfFor'>;
   beneficiaries: BeneficiaryService;
   guard: CitizenGuard;
   appKey: (request: FastifyRequest) => Promise<void>;
@@ -149,9 +151,9 @@ export function certificateDownloadRoutes({
         async (request, reply) => {
           const ref = request.query.beneficiary_reference_id;
           const { certificate } = await download(request, ref, 'pdf', () => undefined);
-          // Rendered after the transaction: a PDF takes tens of milliseconds of CPU, and
-          // holding a connection (PGlite has one) through it would stall every other request.
-          const pdf = await renderCertificatePdf(certificate);
+          // The PDF the certificate.issued consumer kept; rendered (after the transaction, and
+          // kept) here when the consumer has not reached it yet.
+          const pdf = await pdfs.pdfFor(certificate);
           return reply
             .type('application/pdf')
             .header('content-disposition', attachment(`teeka-certificate-${ref}.pdf`))

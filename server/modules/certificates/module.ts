@@ -11,6 +11,7 @@ import { createFormatKeys } from './format-keys.js';
 import { createFormatKeyStore } from './format-store.js';
 import { createInternationalCertificates } from './international.js';
 import { createIssuerKeys } from './issuer-keys.js';
+import { createPdfCache } from './pdf-cache.js';
 import { certificateRoutes } from './routes.js';
 import { createCertificateService, issuerIdentity } from './service.js';
 import { createCertificateStore } from './store.js';
@@ -51,6 +52,7 @@ export function createCertificateModule({
     clock,
     issuerHost: config.issuerHost,
   });
+  const pdfs = createPdfCache({ db, store, certificates: service, clock });
   // Verifier apps at a busy checkpoint scan many codes from one address; this bounds abuse, not use.
   const verifyLimiter = limits.limiter({
     name: 'certificate-verify',
@@ -65,6 +67,8 @@ export function createCertificateModule({
     issuerKeys,
     formatKeys,
     international,
+    /** Kept PDFs; its `consumer` renders each issued certificate's PDF ahead of a download. */
+    pdfs,
     routes: certificateRoutes({ db, service, international, verifyLimiter }),
     /** The citizen's downloads (PDF, W3C VC, SMART Health Card, EU DCC): need the caller's beneficiaries. */
     downloadRoutes: (deps: {
@@ -77,6 +81,7 @@ export function createCertificateModule({
         db,
         certificates: service,
         international,
+        pdfs,
         audit,
         // A PDF costs tens of milliseconds of CPU; a citizen needs a handful, not thousands.
         downloadLimiter: limits.limiter({

@@ -263,6 +263,12 @@ export function createCertificateService({
       );
     },
 
+    /** A certificate by id, whoever holds it: for consumers that get only the id. */
+    async getCertificate(db: Db, certificateId: string): Promise<Certificate | undefined> {
+      const row = await store.certificate(db, certificateId);
+      return row ? toCertificate(row) : undefined;
+    },
+
     /**
      * The beneficiary's current certificate: the newest one not revoked. The caller must
      * already have proven that the requester may see this beneficiary (citizen token).

@@ -43,6 +43,22 @@ export function createCertificateStore() {
         .where('certificate_id', '=', certificateId)
         .executeTakeFirst();
     },
+    async pdf(db: Db, certificateId: string): Promise<Buffer | undefined> {
+      const row = await db
+        .selectFrom('certificate_pdfs')
+        .select('pdf')
+        .where('certificate_id', '=', certificateId)
+        .executeTakeFirst();
+      return row ? Buffer.from(row.pdf) : undefined;
+    },
+    /** Keeps the first PDF of a certificate: a second render (a replay, a race) changes nothing. */
+    async insertPdf(db: Db, row: CertificateTables['certificate_pdfs']): Promise<void> {
+      await db
+        .insertInto('certificate_pdfs')
+        .values(row)
+        .onConflict((oc) => oc.column('certificate_id').doNothing())
+        .execute();
+    },
     /** The beneficiary's certificates, newest first. */
     certificatesFor(db: Db, beneficiaryReferenceId: string) {
       return db

@@ -22,6 +22,12 @@ export interface CertificateTables extends CertificateFormatKeyTables {
     credential: string;
     issued_at: Date;
   };
+  /** A certificate's rendered CoWIN PDF (migration 0120): written once, served thereafter. */
+  certificate_pdfs: {
+    certificate_id: string;
+    pdf: Buffer;
+    rendered_at: Date;
+  };
   certificate_revocations: {
     seq: Generated<number>;
     certificate_id: string;
