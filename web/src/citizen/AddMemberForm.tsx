@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api';
 import { FormProblem, TextField } from '../components/TextField';
 import type { CitizenApi } from './api';
+import { GenderField } from './GenderField';
 
 /** Registers one more person under this mobile number (CoWIN: at most 4). */
 export function AddMemberForm({
@@ -98,17 +99,13 @@ export function AddMemberForm({
         value={birthYear}
         onChange={(e) => setBirthYear(e.target.value.trim())}
       />
-      <div className="field">
-        <label htmlFor={field('gender')}>{t('citizen.member.gender')}</label>
-        <select id={field('gender')} value={gender} onChange={(e) => setGender(e.target.value)}>
-          <option value="">{genders.isLoading ? t('app.loading') : t('search.choose')}</option>
-          {genders.data?.map((g) => (
-            <option key={g.id} value={g.id}>
-              {t(`citizen.gender.${g.gender}`, { defaultValue: g.gender })}
-            </option>
-          ))}
-        </select>
-      </div>
+      <GenderField
+        genders={genders}
+        label={t('citizen.member.gender')}
+        emptyLabel={t('search.choose')}
+        value={gender}
+        onChange={setGender}
+      />
       <div className="field">
         <label htmlFor={field('idType')}>{t('citizen.member.idType')}</label>
         <select id={field('idType')} value={idType} onChange={(e) => setIdType(e.target.value)}>

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api';
 import { FormProblem, TextField } from '../components/TextField';
 import type { Beneficiary, CitizenApi, NewCorrection } from './api';
+import { GenderField } from './GenderField';
 import { useIndiaTime } from './time';
 
 /** Refusals the citizen can act on, in plain words; anything else is "could not be sent". */
@@ -249,19 +250,13 @@ function CorrectionForm({
         value={birthYear}
         onChange={(e) => setBirthYear(e.target.value.trim())}
       />
-      <div className="field">
-        <label htmlFor={field('gender')}>{t('citizen.corrections.newGender')}</label>
-        <select id={field('gender')} value={gender} onChange={(e) => setGender(e.target.value)}>
-          <option value="">
-            {genders.isLoading ? t('app.loading') : t('citizen.corrections.unchanged')}
-          </option>
-          {genders.data?.map((g) => (
-            <option key={g.id} value={g.id}>
-              {t(`citizen.gender.${g.gender}`, { defaultValue: g.gender })}
-            </option>
-          ))}
-        </select>
-      </div>
+      <GenderField
+        genders={genders}
+        label={t('citizen.corrections.newGender')}
+        emptyLabel={t('citizen.corrections.unchanged')}
+        value={gender}
+        onChange={setGender}
+      />
       <TextField
         label={t('citizen.corrections.newIdNumber')}
         autoComplete="off"
