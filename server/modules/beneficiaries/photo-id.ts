@@ -65,7 +65,7 @@ export function photoIdProblem(type: number, normalized: string): string | undef
   return undefined;
 }
 
-/** CoWIN's mask: every character but the last four replaced by '*'. */
+/** CoWIN's mask: every character but the last four replaced by 'X' ("XXXXXXXX4191"). */
 export function maskPhotoId(normalized: string): string {
-  return '*'.repeat(Math.max(0, normalized.length - 4)) + normalized.slice(-4);
+  return 'X'.repeat(Math.max(0, normalized.length - 4)) + normalized.slice(-4);
 }

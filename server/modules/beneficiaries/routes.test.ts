@@ -129,7 +129,7 @@ describe('beneficiaries', () => {
           gender: 'Male',
           mobile_number: mobile.slice(-4),
           photo_id_type: 'Aadhaar Card',
-          photo_id_number: `********${number.slice(-4)}`,
+          photo_id_number: `XXXXXXXX${number.slice(-4)}`,
           comorbidity_ind: 'Y',
           vaccination_status: 'Not Vaccinated',
           vaccine: '',

@@ -242,7 +242,7 @@ describe('the CoWIN v2 protected API through an app', () => {
     }
     expect(one.beneficiary_reference_id).toBe(ref);
     expect(one.mobile_number).toBe(mobile.slice(-4));
-    expect(one.photo_id_number).toMatch(/^\*+\d{4}$/);
+    expect(one.photo_id_number).toMatch(/^X+\d{4}$/);
     const appointments = one.appointments as Record<string, unknown>[];
     expect(Array.isArray(appointments)).toBe(true);
     expect(appointments[0]).toMatchObject({
