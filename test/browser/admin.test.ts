@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../server/platform/clock.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { browserAvailable, launchBrowser, screenshot } from '../helpers/browser.js';
-import { type PartnerTestApp, partnerTestApp, partnerToken } from '../helpers/partners.js';
+import {
+  type PartnerTestApp,
+  partnerTestApp,
+  partnerToken,
+  registerClient,
+} from '../helpers/partners.js';
 import { listen } from '../helpers/server.js';
 import { auditRows, type Session, staffClient, type TestClock, totp } from '../helpers/staff.js';
 import { expectNoSeriousViolations } from '../helpers/web.js';
@@ -201,11 +206,12 @@ describe.runIf(browserAvailable)('partner manager screen in a real browser', () 
   let browser: Browser;
   let url: string;
   let manager: Session;
+  let root: Session;
 
   beforeAll(async () => {
     t = await partnerTestApp();
     url = await listen(t);
-    const root = await t.staff.nationalAdmin('root.partners');
+    root = await t.staff.nationalAdmin('root.partners');
     manager = await t.staff.member(root, 'pm.neha', [{ role: 'partner-manager' }]);
     browser = await launchBrowser();
   });
@@ -302,6 +308,54 @@ describe.runIf(browserAvailable)('partner manager screen in a real browser', () 
     expect(rotated).toMatch(/^pcs_/);
     await expect(tokenFor(clientId, secret)).rejects.toThrow();
     await tokenFor(clientId, rotated);
+    await page.close();
+  });
+
+  it('switches one partner client off and back on: only that client is refused, on the real API', async () => {
+    const [target, other] = [await registerClient(t, root), await registerClient(t, root)];
+    const availability = async (client: typeof target) =>
+      fetch(`${url}/api/v1/partners/availability/findByDistrict?district_id=294&date=02-03-2026`, {
+        headers: { authorization: `Bearer ${await partnerToken(t, client)}` },
+      });
+    expect((await availability(target)).status).toBe(200);
+
+    const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+    t.clock.advance(30_000);
+    await page.goto(`${url}/staff`);
+    await page.getByLabel('Username').fill(root.username);
+    await page.getByLabel('Password', { exact: true }).fill(root.password);
+    await page.getByLabel('Authenticator code (6 digits)').fill(totp(root.secret, t.clock));
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    const panel = page.getByRole('region', { name: 'Kill switch' });
+    const choice = `Partner client ${target.name} (${target.client_id})`;
+    const states = page.getByTestId('kill-switch-targets');
+    await expect
+      .poll(() => states.getByRole('row', { name: choice }).textContent())
+      .toBe(`${choice}On`);
+
+    const step = async (button: string) => {
+      await panel.getByLabel('API').selectOption({ label: choice });
+      await panel.getByLabel('Reason', { exact: true }).fill('client under investigation');
+      t.clock.advance(30_000);
+      await panel.getByLabel('Fresh authenticator code').fill(totp(root.secret, t.clock));
+      await panel.getByRole('button', { name: button }).click();
+    };
+    await step('Switch off');
+    await expect
+      .poll(() => states.getByRole('row', { name: choice }).textContent())
+      .toBe(`${choice}Switched off`);
+    const refused = await availability(target);
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { code: string }).code).toBe('api-switched-off');
+    expect((await availability(other)).status).toBe(200);
+    await screenshot(page, 'admin-kill-switch-client-360');
+    await expectNoSeriousViolations(page);
+
+    await step('Switch back on');
+    await expect
+      .poll(() => states.getByRole('row', { name: choice }).textContent())
+      .toBe(`${choice}On`);
+    expect((await availability(target)).status).toBe(200);
     await page.close();
   });
 });

@@ -195,8 +195,10 @@ export type SessionChangesInput = z.input<typeof sessionChangesInput>;
 
 export const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A centre as its admins see and edit it, with its sessions from today on. */
+/** Centres as their admins see and edit them, with sessions from today on, and the vaccines. */
 export const managedCentresResponse = z.object({
+  /** The vaccine codes a session can give (the master data's vaccines). */
+  vaccines: z.array(z.string()),
   centres: z.array(
     newCentreInput.extend({
       center_id: z.number().int(),

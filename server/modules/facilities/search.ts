@@ -155,9 +155,13 @@ export function createSearchService({
     cache.get(keyOf('calendar', by, date, filter), async (): Promise<Loaded> => {
       const rows = await rowsFor(by, date, CALENDAR_DAYS, filter);
       const centres = calendarCentres(rows);
-      const value =
-        'center_id' in by ? (centres[0] ? { centers: centres[0] } : {}) : { centers: centres };
-      return { value, ...tagsOf(rows) };
+      if ('center_id' in by) {
+        // Tagged with the centre asked for even when it has no sessions yet, so the session
+        // its admins create next drops this answer at once.
+        const value = centres[0] ? { centers: centres[0] } : {};
+        return { value, ...tagsOf(rows), centreIds: [by.center_id] };
+      }
+      return { value: { centers: centres }, ...tagsOf(rows) };
     });
 
   return {

@@ -129,13 +129,14 @@ export function createFacilityService({
     async managedCentres(tx: Db, centerIds: readonly number[], limit = 200) {
       const centres = await store.centresByIds(tx, centerIds);
       const sessions = await store.sessionsFrom(tx, centerIds, indiaDate(clock.now()), limit);
-      return centres.map((c) => ({
+      const list = centres.map((c) => ({
         ...c,
         opens_at: c.opens_at.slice(0, 5),
         closes_at: c.closes_at.slice(0, 5),
         vaccine_fees: c.vaccine_fees.map((f) => ({ vaccine: f.vaccine, fee: Number(f.fee) })),
         sessions: sessions.filter((x) => x.center_id === c.center_id),
       }));
+      return { vaccines: await store.vaccineCodes(tx), centres: list };
     },
 
     async createCentre(
@@ -320,6 +321,49 @@ export function createFacilityService({
         available_dose2: available.dose2,
         available_precaution: available.precaution,
       };
+    },
+
+    /**
+     * Closes a session to new bookings: each pool's capacity becomes the seats already taken,
+     * so nothing is left to book and every booking made stays. The row is locked as above.
+     */
+    async closeSession(
+      tx: Db,
+      sessionId: string,
+      actor: AuditActor,
+      context?: RequestContext,
+    ): Promise<void> {
+      const current = SESSION_ID.test(sessionId)
+        ? await store.lockSession(tx, sessionId)
+        : undefined;
+      if (!current) throw new NotFound('There is no such session.', 'unknown-session');
+      if (current.date < indiaDate(clock.now())) {
+        throw new Conflict('A past session cannot be changed.', 'session-in-past');
+      }
+      const taken = (pool: SeatPool) => current[`capacity_${pool}`] - current[`available_${pool}`];
+      await store.updateSession(tx, sessionId, {
+        capacity_dose1: taken('dose1'),
+        capacity_dose2: taken('dose2'),
+        capacity_precaution: taken('precaution'),
+        available_dose1: 0,
+        available_dose2: 0,
+        available_precaution: 0,
+      });
+      await audit.record(
+        tx,
+        {
+          actor,
+          action: 'facilities.session.close',
+          subject: { type: 'session', id: sessionId },
+          outcome: 'allowed',
+          details: {
+            center_id: current.center_id,
+            seats_withdrawn:
+              current.available_dose1 + current.available_dose2 + current.available_precaution,
+          },
+        },
+        context,
+      );
     },
 
     getSession,

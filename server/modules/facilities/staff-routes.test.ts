@@ -322,6 +322,7 @@ describe('listing my centres', () => {
       ...(by ? { headers: by.headers } : {}),
     });
   interface Mine {
+    vaccines: string[];
     centres: { center_id: number; name: string; opens_at: string; sessions: object[] }[];
   }
 
@@ -331,7 +332,8 @@ describe('listing my centres', () => {
     const { session_id } = made.json<{ session_id: string }>();
     const response = await mine(adminA);
     expect(response.statusCode).toBe(200);
-    const { centres } = response.json<Mine>();
+    const { centres, vaccines } = response.json<Mine>();
+    expect(vaccines).toContain('COVISHIELD');
     expect(centres.map((c) => c.center_id)).toEqual([centreA]);
     expect(centres[0]).toMatchObject({
       name: await centreName(centreA),
@@ -394,5 +396,117 @@ describe('listing my centres', () => {
     const anonymous = await mine();
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.headers['content-type']).toContain('application/problem+json');
+  });
+});
+
+describe('one centre for its managers', () => {
+  const managed = (by: Session | undefined, centerId: number | string) =>
+    t.app.inject({
+      method: 'GET',
+      url: `/api/v1/facilities/centres/${centerId}/managed`,
+      ...(by ? { headers: by.headers } : {}),
+    });
+
+  it('gives the centre with its sessions and the vaccines to its facility admin and the admins above', async () => {
+    for (const who of [adminA, bbmp, karnataka, national]) {
+      const response = await managed(who, centreA);
+      expect(response.statusCode).toBe(200);
+      const body = response.json<{ vaccines: string[]; centres: { center_id: number }[] }>();
+      expect(body.centres.map((c) => c.center_id)).toEqual([centreA]);
+      expect(body.vaccines).toContain('COVISHIELD');
+    }
+  });
+
+  it('refuses another centre’s admin, another district’s admin, desk staff and an unknown centre alike; audited', async () => {
+    for (const [who, id] of [
+      [adminB, centreA],
+      [urban, centreA],
+      [verifier, centreA],
+      [vaccinator, centreA],
+      [adminA, 999_999],
+    ] as const) {
+      const response = await managed(who, id);
+      expect(response.statusCode).toBe(403);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+    }
+    const denied = (await auditRows(t.database.db, 'facilities.centre.read')).filter(
+      (r) => r.outcome === 'denied',
+    );
+    expect(denied).toHaveLength(5);
+    expect((await managed(undefined, centreA)).statusCode).toBe(401);
+    expect((await managed(adminA, 'abc')).statusCode).toBe(400);
+  });
+});
+
+describe('closing sessions', () => {
+  const close = (by: Session, id: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/api/v1/facilities/sessions/${id}/close`,
+      headers: by.headers,
+    });
+  const session = (id: string) => t.app.facilities.service.getSession(t.database.db, id);
+
+  it('closes a session to new bookings, keeping the seats taken; audited', async () => {
+    const id = (await createSession(adminA, centreA)).json<{ session_id: string }>().session_id;
+    await t.database.db
+      .transaction()
+      .execute((tx) => t.app.facilities.service.takeSeat(tx, id, 'dose1'));
+    const response = await close(adminA, id);
+    expect(response.statusCode).toBe(200);
+    expect(await session(id)).toMatchObject({
+      capacity_dose1: 1,
+      available_dose1: 0,
+      capacity_dose2: 0,
+      available_dose2: 0,
+      available_precaution: 0,
+    });
+    await expect(
+      t.database.db
+        .transaction()
+        .execute((tx) => t.app.facilities.service.takeSeat(tx, id, 'dose2')),
+    ).rejects.toMatchObject({ code: 'no-seats' });
+    expect((await auditRows(t.database.db, 'facilities.session.close')).at(-1)).toMatchObject({
+      actor_id: adminA.id,
+      subject_id: id,
+      outcome: 'allowed',
+    });
+    // Seats can be offered again by a change of capacity.
+    const reopened = await send('PATCH', `/api/v1/facilities/sessions/${id}`, bbmp, {
+      capacity_dose2: 4,
+    });
+    expect(reopened.statusCode).toBe(200);
+    expect(await session(id)).toMatchObject({ capacity_dose2: 4, available_dose2: 4 });
+  });
+
+  it('refuses staff outside the centre, unknown and malformed ids, and a past session; nothing changes', async () => {
+    const id = (await createSession(adminB, centreB)).json<{ session_id: string }>().session_id;
+    const before = await session(id);
+    for (const who of [adminA, bbmp, verifier, vaccinator]) {
+      expect((await close(who, id)).statusCode).toBe(403);
+    }
+    expect(await session(id)).toEqual(before);
+    expect((await close(adminA, '00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
+    expect((await close(adminA, 'not-a-session')).statusCode).toBe(400);
+    const past = await t.database.db
+      .insertInto('vaccination_sessions')
+      .values({
+        center_id: centreA,
+        date: '2026-02-27',
+        vaccine: 'COVISHIELD',
+        min_age_limit: 18,
+        capacity_dose1: 5,
+        capacity_dose2: 5,
+        available_dose1: 5,
+        available_dose2: 5,
+        capacity_precaution: 0,
+        available_precaution: 0,
+        slots: JSON.stringify(['09:00AM-11:00AM']),
+      })
+      .returning('session_id')
+      .executeTakeFirstOrThrow();
+    const refused = await close(adminA, past.session_id);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json<{ code: string }>().code).toBe('session-in-past');
   });
 });

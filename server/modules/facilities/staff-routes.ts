@@ -30,6 +30,10 @@ const centerParams = z.strictObject({
     .transform(Number),
 });
 
+const sessionParams = z.strictObject({
+  sessionId: z.string().regex(SESSION_ID, { error: 'a session id (UUID)' }),
+});
+
 /**
  * Staff management of centres and sessions through the facilities service, each behind the
  * one access guard with the centre (or, for a new centre, its district) as the target.
@@ -68,7 +72,7 @@ export function facilityStaffRoutes({
             ),
           ),
         ];
-        const centres = await db.transaction().execute(async (tx) => {
+        return db.transaction().execute(async (tx) => {
           if (mine.length > 0) {
             await access.require(tx, staff, {
               roles: ['facility-admin'],
@@ -78,7 +82,32 @@ export function facilityStaffRoutes({
           }
           return service.managedCentres(tx, mine);
         });
-        return { centres };
+      },
+    );
+
+    app.get(
+      '/api/v1/facilities/centres/:centerId/managed',
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary:
+            'One centre as its managers edit it, with its sessions from today (its facility admins, or admins above)',
+          params: centerParams,
+          response: { 200: managedCentresResponse },
+        },
+      },
+      (request) => {
+        const staff = staffOf(request);
+        const { centerId } = request.params;
+        return db.transaction().execute(async (tx) => {
+          await access.require(tx, staff, {
+            roles: CENTRE_MANAGERS,
+            within: { centerId },
+            action: 'facilities.centre.read',
+          });
+          return service.managedCentres(tx, [centerId]);
+        });
       },
     );
 
@@ -182,9 +211,7 @@ export function facilityStaffRoutes({
           tags,
           summary:
             'Change a session’s ages, seats or slots (its centre’s facility admins, or admins above)',
-          params: z.strictObject({
-            sessionId: z.string().regex(SESSION_ID, { error: 'a session id (UUID)' }),
-          }),
+          params: sessionParams,
           body: sessionChangesInput,
           response: { 200: z.object({ session_id: z.string() }) },
         },
@@ -206,6 +233,34 @@ export function facilityStaffRoutes({
             staffActor(staff),
             requestContext(request),
           );
+        });
+        cache.invalidateSession(sessionId);
+        return { session_id: sessionId };
+      },
+    );
+    app.post(
+      '/api/v1/facilities/sessions/:sessionId/close',
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary:
+            'Close a session to new bookings; bookings made stay (its centre’s facility admins, or admins above)',
+          params: sessionParams,
+          response: { 200: z.object({ session_id: z.string() }) },
+        },
+      },
+      async (request) => {
+        const staff = staffOf(request);
+        const { sessionId } = request.params;
+        await db.transaction().execute(async (tx) => {
+          const session = await service.getSession(tx, sessionId);
+          await access.require(tx, staff, {
+            roles: CENTRE_MANAGERS,
+            within: { centerId: session.center_id },
+            action: 'facilities.session.close',
+          });
+          await service.closeSession(tx, sessionId, staffActor(staff), requestContext(request));
         });
         cache.invalidateSession(sessionId);
         return { session_id: sessionId };

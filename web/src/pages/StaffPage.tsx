@@ -11,6 +11,7 @@ import { NationalAdminScreens } from '../staff/admin/NationalAdmin';
 import { PartnerClientsPanel } from '../staff/admin/PartnerClients';
 import { csrf, type Grant, staffApi } from '../staff/api';
 import { Desk } from '../staff/desk/Desk';
+import { FacilityAdminScreens } from '../staff/facility/FacilityAdmin';
 
 /** Staff sessions end after 30 minutes without a request (ASVS V7.3; server/modules/staff). */
 const IDLE_MS = 30 * 60_000;
@@ -93,6 +94,7 @@ export function StaffPage() {
       </ul>
       <p className="hint">{t('staff.home.twoFactor')}</p>
       <Desk grants={me.data.grants} />
+      <FacilityAdminScreens grants={me.data.grants} />
       {me.data.grants.some((g) => g.role === 'national-admin') && <NationalAdminScreens />}
       {me.data.grants.some((g) => g.role === 'national-admin' || g.role === 'partner-manager') && (
         <PartnerClientsPanel />

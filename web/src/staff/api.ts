@@ -27,7 +27,7 @@ export async function staffPost<T = void>(
   {
     method = 'POST',
     headers = {},
-  }: { method?: 'POST' | 'PUT'; headers?: Record<string, string> } = {},
+  }: { method?: 'POST' | 'PUT' | 'PATCH'; headers?: Record<string, string> } = {},
 ): Promise<T> {
   const token = csrf.get();
   return request<T>(path, {

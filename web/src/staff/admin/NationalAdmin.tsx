@@ -4,10 +4,65 @@ import { useTranslation } from 'react-i18next';
 
 import { SCOPES } from '../../../../server/modules/partners/scopes.js';
 import { FormProblem, TextField } from '../../components/TextField';
-import { nationalAdminApi } from './api';
+import { nationalAdminApi, partnerAdminApi, type PartnerClient, type SwitchedOff } from './api';
 import { StepUpField, useStepUpAction } from './step-up';
 
-const TARGETS = ['all-partners', 'public', 'citizen', ...SCOPES.map((s) => `scope:${s}`)];
+const SURFACES = ['all-partners', 'public', 'citizen'];
+const SCOPE_TARGETS = SCOPES.map((s) => `scope:${s}`);
+
+/** A target in words: a whole API, one partner scope, or one partner client by name. */
+function useTargetLabel(clients: PartnerClient[]) {
+  const { t } = useTranslation();
+  return (target: string) => {
+    if (target.startsWith('scope:'))
+      return t('admin.killSwitch.scopeTarget', { scope: target.slice('scope:'.length) });
+    if (target.startsWith('client:')) {
+      const clientId = target.slice('client:'.length);
+      const client = clients.find((c) => c.client_id === clientId);
+      return t('admin.killSwitch.clientTarget', { name: client?.name ?? clientId, id: clientId });
+    }
+    return t(`admin.killSwitch.targets.${target}`, { defaultValue: target });
+  };
+}
+
+/** Every target the admin can switch, with whether it is on or off now. */
+function TargetStates({
+  targets,
+  off,
+  label,
+}: {
+  targets: string[];
+  off: SwitchedOff[];
+  label: (target: string) => string;
+}) {
+  const { t } = useTranslation();
+  const caption = t('admin.killSwitch.eachCaption');
+  return (
+    <div className="table-scroll" tabIndex={0} role="region" aria-label={caption}>
+      <table data-testid="kill-switch-targets">
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('admin.killSwitch.target')}</th>
+            <th scope="col">{t('admin.killSwitch.state')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {targets.map((target) => (
+            <tr key={target}>
+              <th scope="row">{label(target)}</th>
+              <td>
+                {off.some((o) => o.target === target)
+                  ? t('admin.killSwitch.stateOff')
+                  : t('admin.killSwitch.stateOn')}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
 
 export function KillSwitchPanel() {
   const { t } = useTranslation();
@@ -17,7 +72,13 @@ export function KillSwitchPanel() {
     queryKey: ['admin', 'kill-switch'],
     queryFn: nationalAdminApi.killSwitch,
   });
-  const [target, setTarget] = useState(TARGETS[0] ?? 'all-partners');
+  const clients = useQuery({
+    queryKey: ['admin', 'partner-clients'],
+    queryFn: partnerAdminApi.clients,
+  });
+  const clientTargets = (clients.data?.clients ?? []).map((c) => `client:${c.client_id}`);
+  const label = useTargetLabel(clients.data?.clients ?? []);
+  const [target, setTarget] = useState('all-partners');
   const [reason, setReason] = useState('');
   const { code, setCode, busy, problem, done, setDone, run } = useStepUpAction();
 
@@ -64,7 +125,15 @@ export function KillSwitchPanel() {
               <tbody>
                 {state.data.switchedOff.map((off) => (
                   <tr key={off.target}>
-                    <td>{off.target}</td>
+                    <td>
+                      {off.target}
+                      {off.target.startsWith('client:') && (
+                        <>
+                          <br />
+                          {label(off.target)}
+                        </>
+                      )}
+                    </td>
                     <td>{off.reason}</td>
                     <td>{new Date(off.since).toLocaleString()}</td>
                   </tr>
@@ -72,6 +141,11 @@ export function KillSwitchPanel() {
               </tbody>
             </table>
           )}
+          <TargetStates
+            targets={[...SURFACES, ...SCOPE_TARGETS, ...clientTargets]}
+            off={state.data.switchedOff}
+            label={label}
+          />
           <p className="hint">
             {t('admin.killSwitch.node', {
               version: state.data.node.version,
@@ -83,13 +157,39 @@ export function KillSwitchPanel() {
       <form onSubmit={(e) => void change(e, 'on')} noValidate>
         <div className="field">
           <label htmlFor={`${id}-target`}>{t('admin.killSwitch.target')}</label>
-          <select id={`${id}-target`} value={target} onChange={(e) => setTarget(e.target.value)}>
-            {TARGETS.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
+          <select
+            id={`${id}-target`}
+            aria-describedby={`${id}-target-hint`}
+            value={target}
+            onChange={(e) => setTarget(e.target.value)}
+          >
+            <optgroup label={t('admin.killSwitch.groupApis')}>
+              {SURFACES.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </optgroup>
+            <optgroup label={t('admin.killSwitch.groupScopes')}>
+              {SCOPE_TARGETS.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </optgroup>
+            {clientTargets.length > 0 && (
+              <optgroup label={t('admin.killSwitch.groupClients')}>
+                {clientTargets.map((name) => (
+                  <option key={name} value={name}>
+                    {label(name)}
+                  </option>
+                ))}
+              </optgroup>
+            )}
           </select>
+          <p className="hint" id={`${id}-target-hint`}>
+            {t('admin.killSwitch.targetHint')}
+          </p>
         </div>
         <TextField
           label={t('admin.killSwitch.reason')}
