@@ -121,6 +121,22 @@ export function createFacilityService({
     return session;
   };
 
+  /**
+   * The session locked until the transaction ends, so seat takers wait; NotFound for an
+   * unknown or malformed id, Conflict for a past one (its record is history).
+   */
+  const lockChangeable = async (tx: Db, sessionId: string): Promise<SessionRow> => {
+    const current = SESSION_ID.test(sessionId) ? await store.lockSession(tx, sessionId) : undefined;
+    if (!current) throw new NotFound('There is no such session.', 'unknown-session');
+    if (current.date < indiaDate(clock.now())) {
+      throw new Conflict('A past session cannot be changed.', 'session-in-past');
+    }
+    return current;
+  };
+  /** The seats of `pool` already taken. */
+  const taken = (session: SessionRow, pool: SeatPool) =>
+    session[`capacity_${pool}`] - session[`available_${pool}`];
+
   return {
     /**
      * Centres as their admins edit them (times as HH:MM, fees as numbers, as the change API
@@ -274,27 +290,21 @@ export function createFacilityService({
       context?: RequestContext,
     ): Promise<SessionRow> {
       const changes = parse(sessionChangesInput, input);
-      const current = SESSION_ID.test(sessionId)
-        ? await store.lockSession(tx, sessionId)
-        : undefined;
-      if (!current) throw new NotFound('There is no such session.', 'unknown-session');
-      if (current.date < indiaDate(clock.now())) {
-        throw new Conflict('A past session cannot be changed.', 'session-in-past');
-      }
+      const current = await lockChangeable(tx, sessionId);
       const centre = await store.findCentre(tx, current.center_id);
       if (!centre) throw new NotFound(`There is no centre ${current.center_id}.`, 'unknown-centre');
       const next = { ...current, ...changes };
       checkSessionShape(next, centre);
       const available = { dose1: 0, dose2: 0, precaution: 0 };
       for (const pool of ['dose1', 'dose2', 'precaution'] as const) {
-        const taken = current[`capacity_${pool}`] - current[`available_${pool}`];
-        if (next[`capacity_${pool}`] < taken) {
+        const seatsTaken = taken(current, pool);
+        if (next[`capacity_${pool}`] < seatsTaken) {
           throw new Conflict(
-            `${taken} ${pool} seats are already taken: the capacity cannot go below that.`,
+            `${seatsTaken} ${pool} seats are already taken: the capacity cannot go below that.`,
             'capacity-below-taken',
           );
         }
-        available[pool] = next[`capacity_${pool}`] - taken;
+        available[pool] = next[`capacity_${pool}`] - seatsTaken;
       }
       const { slots, ...rest } = changes;
       await store.updateSession(tx, sessionId, {
@@ -333,18 +343,11 @@ export function createFacilityService({
       actor: AuditActor,
       context?: RequestContext,
     ): Promise<void> {
-      const current = SESSION_ID.test(sessionId)
-        ? await store.lockSession(tx, sessionId)
-        : undefined;
-      if (!current) throw new NotFound('There is no such session.', 'unknown-session');
-      if (current.date < indiaDate(clock.now())) {
-        throw new Conflict('A past session cannot be changed.', 'session-in-past');
-      }
-      const taken = (pool: SeatPool) => current[`capacity_${pool}`] - current[`available_${pool}`];
+      const current = await lockChangeable(tx, sessionId);
       await store.updateSession(tx, sessionId, {
-        capacity_dose1: taken('dose1'),
-        capacity_dose2: taken('dose2'),
-        capacity_precaution: taken('precaution'),
+        capacity_dose1: taken(current, 'dose1'),
+        capacity_dose2: taken(current, 'dose2'),
+        capacity_precaution: taken(current, 'precaution'),
         available_dose1: 0,
         available_dose2: 0,
         available_precaution: 0,
