@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 import type { Db } from '../../db/index.js';
 import { requestContext } from '../../http/context.js';
-import { type Access, staffActor } from '../staff/access.js';
+import { type Access, staffActor, type StaffPrincipal } from '../staff/access.js';
 import { staffOf } from '../staff/authenticate.js';
 import type { Role } from '../staff/roles.js';
 import type { SearchCache } from './cache.js';
@@ -52,6 +52,16 @@ export function facilityStaffRoutes({
   authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }): FastifyPluginCallbackZod {
   const tags = ['facilities'];
+  /** Refused, and the refusal recorded, unless the caller manages the centre. */
+  const requireManager = (tx: Db, staff: StaffPrincipal, centerId: number, action: string) =>
+    access.require(tx, staff, { roles: CENTRE_MANAGERS, within: { centerId }, action });
+  /** As requireManager, for a session's centre (NotFound for an unknown session). */
+  const requireSessionManager = async (
+    tx: Db,
+    staff: StaffPrincipal,
+    sessionId: string,
+    action: string,
+  ) => requireManager(tx, staff, (await service.getSession(tx, sessionId)).center_id, action);
   return (app, _options, done) => {
     app.get(
       '/api/v1/facilities/centres/mine',
@@ -101,11 +111,7 @@ export function facilityStaffRoutes({
         const staff = staffOf(request);
         const { centerId } = request.params;
         return db.transaction().execute(async (tx) => {
-          await access.require(tx, staff, {
-            roles: CENTRE_MANAGERS,
-            within: { centerId },
-            action: 'facilities.centre.read',
-          });
+          await requireManager(tx, staff, centerId, 'facilities.centre.read');
           return service.managedCentres(tx, [centerId]);
         });
       },
@@ -152,11 +158,7 @@ export function facilityStaffRoutes({
         const staff = staffOf(request);
         const { centerId } = request.params;
         await db.transaction().execute(async (tx) => {
-          await access.require(tx, staff, {
-            roles: CENTRE_MANAGERS,
-            within: { centerId },
-            action: 'facilities.centre.update',
-          });
+          await requireManager(tx, staff, centerId, 'facilities.centre.update');
           await service.updateCentre(
             tx,
             centerId,
@@ -187,11 +189,7 @@ export function facilityStaffRoutes({
         const staff = staffOf(request);
         const { centerId } = request.params;
         const sessionId = await db.transaction().execute(async (tx) => {
-          await access.require(tx, staff, {
-            roles: CENTRE_MANAGERS,
-            within: { centerId },
-            action: 'facilities.session.create',
-          });
+          await requireManager(tx, staff, centerId, 'facilities.session.create');
           return service.createSession(
             tx,
             { ...request.body, center_id: centerId },
@@ -220,12 +218,7 @@ export function facilityStaffRoutes({
         const staff = staffOf(request);
         const { sessionId } = request.params;
         await db.transaction().execute(async (tx) => {
-          const session = await service.getSession(tx, sessionId);
-          await access.require(tx, staff, {
-            roles: CENTRE_MANAGERS,
-            within: { centerId: session.center_id },
-            action: 'facilities.session.update',
-          });
+          await requireSessionManager(tx, staff, sessionId, 'facilities.session.update');
           await service.updateSession(
             tx,
             sessionId,
@@ -254,12 +247,7 @@ export function facilityStaffRoutes({
         const staff = staffOf(request);
         const { sessionId } = request.params;
         await db.transaction().execute(async (tx) => {
-          const session = await service.getSession(tx, sessionId);
-          await access.require(tx, staff, {
-            roles: CENTRE_MANAGERS,
-            within: { centerId: session.center_id },
-            action: 'facilities.session.close',
-          });
+          await requireSessionManager(tx, staff, sessionId, 'facilities.session.close');
           await service.closeSession(tx, sessionId, staffActor(staff), requestContext(request));
         });
         cache.invalidateSession(sessionId);
