@@ -29,14 +29,15 @@ export function createPdfCache({
 }) {
   async function renderAndKeep(certificate: Certificate): Promise<Buffer> {
     // Rendered outside any transaction: tens of milliseconds of CPU must not hold a
-    // connection (PGlite has one). The first write wins; a lost race re-reads it.
+    // connection (PGlite has one). The first write wins, so every download serves the same
+    // bytes; a render that lost the race gives way to the kept one.
     const pdf = await renderCertificatePdf(certificate);
-    await store.insertPdf(db, {
+    const kept = await store.insertPdf(db, {
       certificate_id: certificate.certificateId,
       pdf,
       rendered_at: clock.now(),
     });
-    return (await store.pdf(db, certificate.certificateId)) ?? pdf;
+    return kept ? pdf : ((await store.pdf(db, certificate.certificateId)) ?? pdf);
   }
 
   return {

@@ -52,12 +52,15 @@ export function createCertificateStore() {
       return row ? Buffer.from(row.pdf) : undefined;
     },
     /** Keeps the first PDF of a certificate: a second render (a replay, a race) changes nothing. */
-    async insertPdf(db: Db, row: CertificateTables['certificate_pdfs']): Promise<void> {
-      await db
+    /** Keeps a rendered PDF unless one is kept already; true when this one was kept. */
+    async insertPdf(db: Db, row: CertificateTables['certificate_pdfs']): Promise<boolean> {
+      const kept = await db
         .insertInto('certificate_pdfs')
         .values(row)
         .onConflict((oc) => oc.column('certificate_id').doNothing())
-        .execute();
+        .returning('certificate_id')
+        .executeTakeFirst();
+      return kept !== undefined;
     },
     /** The beneficiary's certificates, newest first. */
     certificatesFor(db: Db, beneficiaryReferenceId: string) {

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api';
 import { FormProblem, TextField } from '../components/TextField';
 import type { CitizenApi } from './api';
+import { plausibleBirthYear } from './birth-year';
 import { GenderField } from './GenderField';
 
 /** Registers one more person under this mobile number (CoWIN: at most 4). */
@@ -37,16 +38,14 @@ export function AddMemberForm({
   const [consent, setConsent] = useState(false);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
-  const thisYear = new Date().getFullYear();
 
   async function submit(event: SyntheticEvent) {
     event.preventDefault();
-    const year = Number(birthYear);
     if (!name.trim() || !gender || !idType || !idNumber.trim()) {
       setProblem(t('citizen.member.missing'));
       return;
     }
-    if (!/^\d{4}$/.test(birthYear) || year < thisYear - 120 || year > thisYear) {
+    if (!plausibleBirthYear(birthYear)) {
       setProblem(t('citizen.member.badYear'));
       return;
     }

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api';
 import { FormProblem, TextField } from '../components/TextField';
 import type { Beneficiary, CitizenApi, NewCorrection } from './api';
+import { plausibleBirthYear } from './birth-year';
 import { GenderField } from './GenderField';
 import { useIndiaTime } from './time';
 
@@ -121,7 +122,6 @@ function CorrectionForm({
   const [review, setReview] = useState<NewCorrection | null>(null);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
-  const thisYear = new Date().getFullYear();
   const who = people.find((p) => p.beneficiary_reference_id === person);
   const genderName = (genderId: number) => {
     const g = genders.data?.find((x) => x.id === genderId)?.gender ?? String(genderId);
@@ -134,8 +134,7 @@ function CorrectionForm({
     if (!name.trim() && !birthYear && !gender && !idNumber.trim()) {
       return t('citizen.corrections.nothing');
     }
-    const year = Number(birthYear);
-    if (birthYear && (!/^\d{4}$/.test(birthYear) || year < thisYear - 120 || year > thisYear)) {
+    if (birthYear && !plausibleBirthYear(birthYear)) {
       return t('citizen.member.badYear');
     }
     if (reason.trim().length < 5) return t('citizen.corrections.needReason');

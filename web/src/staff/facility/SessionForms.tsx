@@ -8,6 +8,30 @@ import { type Capacity, facilityProblem, type ManagedSession, type NewSession } 
 const SEATS = /^\d{1,6}$/;
 const SLOT = /^(0\d|1[0-2]):[0-5]\d(AM|PM)-(0\d|1[0-2]):[0-5]\d(AM|PM)$/;
 const POOLS = ['dose1', 'dose2', 'precaution'] as const;
+type Seats = Record<(typeof POOLS)[number], string>;
+const seatsValid = (seats: Seats) => POOLS.every((p) => SEATS.test(seats[p]));
+
+/** The seats for each dose, as typed; checked with `seatsValid` when the form is sent. */
+function SeatsFieldset({ seats, onChange }: { seats: Seats; onChange: (seats: Seats) => void }) {
+  const { t } = useTranslation();
+  return (
+    <fieldset>
+      <legend>{t('facility.session.seats')}</legend>
+      <div className="inline-form">
+        {POOLS.map((pool) => (
+          <TextField
+            key={pool}
+            label={t(`facility.session.pool.${pool}`)}
+            inputMode="numeric"
+            maxLength={6}
+            value={seats[pool]}
+            onChange={(e) => onChange({ ...seats, [pool]: e.target.value.trim() })}
+          />
+        ))}
+      </div>
+    </fieldset>
+  );
+}
 
 /** A new session at a centre: date, vaccine, ages, seats for each dose, slots, walk-ins. */
 export function NewSessionForm({
@@ -25,7 +49,7 @@ export function NewSessionForm({
   const [date, setDate] = useState('');
   const [vaccine, setVaccine] = useState('');
   const [minAge, setMinAge] = useState('18');
-  const [seats, setSeats] = useState({ dose1: '50', dose2: '50', precaution: '0' });
+  const [seats, setSeats] = useState<Seats>({ dose1: '50', dose2: '50', precaution: '0' });
   const [slots, setSlots] = useState('09:00AM-11:00AM 11:00AM-01:00PM');
   const [walkIn, setWalkIn] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -43,7 +67,7 @@ export function NewSessionForm({
         ? t('facility.session.noVaccine')
         : !/^\d{1,3}$/.test(minAge)
           ? t('facility.session.badAge')
-          : POOLS.some((p) => !SEATS.test(seats[p]))
+          : !seatsValid(seats)
             ? t('facility.session.badSeats')
             : slotList.length === 0 || slotList.some((s) => !SLOT.test(s.toUpperCase()))
               ? t('facility.session.badSlots')
@@ -96,21 +120,7 @@ export function NewSessionForm({
         value={minAge}
         onChange={(e) => setMinAge(e.target.value.trim())}
       />
-      <fieldset>
-        <legend>{t('facility.session.seats')}</legend>
-        <div className="inline-form">
-          {POOLS.map((pool) => (
-            <TextField
-              key={pool}
-              label={t(`facility.session.pool.${pool}`)}
-              inputMode="numeric"
-              maxLength={6}
-              value={seats[pool]}
-              onChange={(e) => setSeats({ ...seats, [pool]: e.target.value.trim() })}
-            />
-          ))}
-        </div>
-      </fieldset>
+      <SeatsFieldset seats={seats} onChange={setSeats} />
       <TextField
         label={t('facility.session.slots')}
         hint={t('facility.session.slotsHint')}
@@ -147,7 +157,7 @@ export function SessionChangeForm({
 }) {
   const { t } = useTranslation();
   const id = useId();
-  const [seats, setSeats] = useState({
+  const [seats, setSeats] = useState<Seats>({
     dose1: String(session.capacity_dose1),
     dose2: String(session.capacity_dose2),
     precaution: String(session.capacity_precaution),
@@ -174,7 +184,7 @@ export function SessionChangeForm({
 
   async function save(event: SyntheticEvent) {
     event.preventDefault();
-    if (POOLS.some((p) => !SEATS.test(seats[p]))) return setProblem(t('facility.session.badSeats'));
+    if (!seatsValid(seats)) return setProblem(t('facility.session.badSeats'));
     await act(
       () =>
         change({
@@ -206,21 +216,7 @@ export function SessionChangeForm({
           precaution: booked('precaution'),
         })}
       </p>
-      <fieldset>
-        <legend>{t('facility.session.seats')}</legend>
-        <div className="inline-form">
-          {POOLS.map((pool) => (
-            <TextField
-              key={pool}
-              label={t(`facility.session.pool.${pool}`)}
-              inputMode="numeric"
-              maxLength={6}
-              value={seats[pool]}
-              onChange={(e) => setSeats({ ...seats, [pool]: e.target.value.trim() })}
-            />
-          ))}
-        </div>
-      </fieldset>
+      <SeatsFieldset seats={seats} onChange={setSeats} />
       <FormProblem problem={problem} />
       <div className="actions">
         <button type="submit" className="primary" disabled={busy}>
