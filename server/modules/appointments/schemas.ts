@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { cowinBeneficiaryReferenceId } from '../beneficiaries/schemas.js';
-import { SLOT } from '../facilities/schemas.js';
+import { SLOT } from '../facilities/slot.js';
 
 /** CoWIN's doses: 1 and 2 of the primary series, 3 the precaution dose. */
 const dose = z.union([z.literal(1), z.literal(2), z.literal(3)], {

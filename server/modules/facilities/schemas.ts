@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { SLOT } from './slot.js';
+
 /** CoWIN dates are DD-MM-YYYY; a date that does not exist (31-02-2026) is refused, not rolled over. */
 export const cowinDate = z
   .string()
@@ -156,8 +158,6 @@ export const centreChangesInput = newCentreInput
   });
 export type CentreChangesInput = z.input<typeof centreChangesInput>;
 
-/** A slot as CoWIN wrote it: `09:00AM-11:00AM`. */
-export const SLOT = /^(0\d|1[0-2]):[0-5]\d(AM|PM)-(0\d|1[0-2]):[0-5]\d(AM|PM)$/;
 const seats = z.number().int().min(0).max(100_000);
 
 export const newSessionInput = z.strictObject({

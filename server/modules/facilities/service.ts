@@ -15,8 +15,8 @@ import {
   SESSION_ID,
   type SessionChangesInput,
   sessionChangesInput,
-  SLOT,
 } from './schemas.js';
+import { SLOT } from './slot.js';
 import type { FacilityStore, SeatPool, SessionRow } from './store.js';
 
 /** Minutes after midnight of `09:30AM` or of a `09:30` / `09:30:00` time column. */

@@ -1,12 +1,12 @@
 import { type SyntheticEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
+import { SLOT } from '../../../../server/modules/facilities/slot.js';
 import { FormProblem, TextField } from '../../components/TextField';
 import { SelectField } from '../desk/SelectField';
 import { type Capacity, facilityProblem, type ManagedSession, type NewSession } from './api';
 
 const SEATS = /^\d{1,6}$/;
-const SLOT = /^(0\d|1[0-2]):[0-5]\d(AM|PM)-(0\d|1[0-2]):[0-5]\d(AM|PM)$/;
 const POOLS = ['dose1', 'dose2', 'precaution'] as const;
 type Seats = Record<(typeof POOLS)[number], string>;
 const seatsValid = (seats: Seats) => POOLS.every((p) => SEATS.test(seats[p]));

@@ -1,63 +1,23 @@
 import type { TFunction } from 'i18next';
+import type { z } from 'zod';
 
+import type {
+  centreChangesInput,
+  managedCentresResponse,
+  newCentreInput,
+  newSessionInput,
+} from '../../../../server/modules/facilities/schemas.js';
 import { ApiError, request } from '../../api';
 import { staffPost } from '../api';
 
+/** The facilities schemas the server checks (server/modules/facilities/schemas.ts), as types. */
+export type Managed = z.output<typeof managedCentresResponse>;
+export type ManagedCentre = Managed['centres'][number];
 /** A session as its centre's managers see it (docs/api.md, facilities). */
-export interface ManagedSession {
-  session_id: string;
-  center_id: number;
-  date: string;
-  vaccine: string;
-  min_age_limit: number;
-  max_age_limit: number | null;
-  capacity_dose1: number;
-  capacity_dose2: number;
-  capacity_precaution: number;
-  available_dose1: number;
-  available_dose2: number;
-  available_precaution: number;
-  slots: string[];
-  allow_walk_in: boolean;
-}
-
-/** A centre's fields as the create and change APIs take them. */
-export interface CentreFields {
-  name: string;
-  address: string;
-  block_name: string;
-  pincode: number;
-  lat: number;
-  long: number;
-  opens_at: string;
-  closes_at: string;
-  fee_type: 'Free' | 'Paid';
-  vaccine_fees: { vaccine: string; fee: number }[];
-}
-
-export interface ManagedCentre extends CentreFields {
-  center_id: number;
-  district_id: number;
-  active: boolean;
-  sessions: ManagedSession[];
-}
-
-export interface Managed {
-  vaccines: string[];
-  centres: ManagedCentre[];
-}
-
-export interface NewSession {
-  date: string;
-  vaccine: string;
-  min_age_limit: number;
-  capacity_dose1: number;
-  capacity_dose2: number;
-  capacity_precaution: number;
-  slots: string[];
-  allow_walk_in: boolean;
-}
-
+export type ManagedSession = ManagedCentre['sessions'][number];
+/** A centre's fields as the create API takes them, without its district. */
+export type CentreFields = Omit<z.output<typeof newCentreInput>, 'district_id'>;
+export type NewSession = Omit<z.input<typeof newSessionInput>, 'center_id'>;
 export type Capacity = Pick<
   ManagedSession,
   'capacity_dose1' | 'capacity_dose2' | 'capacity_precaution'
@@ -71,7 +31,7 @@ export const facilityApi = {
   managed: (centerId: number) => request<Managed>(`${FACILITIES}/centres/${centerId}/managed`),
   createCentre: (body: CentreFields & { district_id: number }) =>
     staffPost<{ center_id: number }>(`${FACILITIES}/centres`, body),
-  updateCentre: (centerId: number, body: Partial<CentreFields> & { active?: boolean }) =>
+  updateCentre: (centerId: number, body: z.input<typeof centreChangesInput>) =>
     staffPost<{ center_id: number }>(`${FACILITIES}/centres/${centerId}`, body, {
       method: 'PATCH',
     }),
