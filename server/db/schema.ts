@@ -8,6 +8,7 @@ import type { FacilityTables } from '../modules/facilities/tables.js';
 import type { KillSwitchTables } from '../modules/kill-switch/tables.js';
 import type { MasterDataTables } from '../modules/masterdata/tables.js';
 import type { PartnerTables } from '../modules/partners/tables.js';
+import type { ReportTables } from '../modules/reports/tables.js';
 import type { StaffTables } from '../modules/staff/tables.js';
 import type { VaccinationTables } from '../modules/vaccinations/tables.js';
 
@@ -25,4 +26,5 @@ export interface Database
     EventTables,
     VaccinationTables,
     PartnerTables,
-    KillSwitchTables {}
+    KillSwitchTables,
+    ReportTables {}

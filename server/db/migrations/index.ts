@@ -16,6 +16,7 @@ import * as m0100 from './0100_outbox.js';
 import * as m0110 from './0110_partner_apps.js';
 import * as m0120 from './0120_certificate_pdfs.js';
 import * as m0160 from './0160_dose_age_band.js';
+import * as m0170 from './0170_dose_counts.js';
 
 /** Applied in key order; a migration, once released, is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '0110_partner_apps': m0110,
   '0120_certificate_pdfs': m0120,
   '0160_dose_age_band': m0160,
+  '0170_dose_counts': m0170,
 };
