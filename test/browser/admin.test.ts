@@ -149,8 +149,9 @@ describe.runIf(browserAvailable)('national admin screens in a real browser', () 
     expect(await page.getByRole('region', { name: 'प्रमाणपत्र कुंजी बदलना' }).textContent()).toContain(
       'npx teeka keys rotate',
     );
-    // Kill switch, forced reset and a new partner client (national admins manage partners too).
-    expect(await page.getByLabel('नया ऑथेंटिकेटर कोड').count()).toBe(3);
+    // Kill switch, forced reset, a new partner client (national admins manage partners too)
+    // and a new staff account.
+    expect(await page.getByLabel('नया ऑथेंटिकेटर कोड').count()).toBe(4);
     await screenshot(page, 'admin-national-hindi-360');
     await expectNoSeriousViolations(page);
     await page.getByTestId('language').selectOption('en');

@@ -45,7 +45,7 @@ export function levelOf(place: Place): Level {
 }
 
 /** Where each role may be held: an admin role exactly at its own level. */
-const ROLE_LEVELS: Record<Role, readonly Level[]> = {
+export const ROLE_LEVELS: Record<Role, readonly Level[]> = {
   'national-admin': ['country'],
   'state-admin': ['state'],
   'district-admin': ['district'],
@@ -62,7 +62,7 @@ const ROLE_LEVELS: Record<Role, readonly Level[]> = {
  * may create national admins (with a fresh second factor); the first one comes only from
  * `teeka staff create-admin`.
  */
-const GRANTABLE: Partial<Record<Role, readonly Role[]>> = {
+export const GRANTABLE: Partial<Record<Role, readonly Role[]>> = {
   'national-admin': ROLES,
   'state-admin': ['district-admin', 'facility-admin', 'verifier', 'vaccinator', 'auditor'],
   'district-admin': ['facility-admin', 'verifier', 'vaccinator', 'auditor'],

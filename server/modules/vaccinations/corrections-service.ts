@@ -157,6 +157,10 @@ export function createCorrectionService({
           action,
         });
         const rows = await store.pendingIn(tx, districtId);
+        // The request holds a gender id; it is shown by name, as the current gender is.
+        const genderNames = new Map(
+          (await beneficiaries.genders(tx)).genders.map((g) => [g.id, g.gender]),
+        );
         const people = new Map(
           (
             await beneficiaries.onSite(
@@ -201,7 +205,9 @@ export function createCorrectionService({
               requested: {
                 ...(changes.name === undefined ? {} : { name: maskName(changes.name) }),
                 ...(changes.birth_year === undefined ? {} : { birth_year: changes.birth_year }),
-                ...(changes.gender_id === undefined ? {} : { gender: String(changes.gender_id) }),
+                ...(changes.gender_id === undefined
+                  ? {}
+                  : { gender: genderNames.get(changes.gender_id) ?? String(changes.gender_id) }),
                 ...(photo === undefined
                   ? {}
                   : { photo_id: '*'.repeat(Math.max(4, photo.length - 4)) + photo.slice(-4) }),

@@ -191,6 +191,12 @@ describe('certificate corrections', () => {
     const { request_id: requestId } = asked.json<{ request_id: string }>();
     const certificates = await w.count('certificates');
     const admin = await w.relogin(w.bbmp);
+    // The asked-for gender is named, as the current one is.
+    expect((await pending(admin, 294)).json()).toMatchObject({
+      requests: [
+        { request_id: requestId, current: { gender: 'Female' }, requested: { gender: 'Male' } },
+      ],
+    });
     const rejected = await decide(admin, requestId, 'reject');
     expect(rejected.json()).toMatchObject({ status: 'rejected', new_certificate_id: null });
     expect(await w.count('certificates')).toBe(certificates);

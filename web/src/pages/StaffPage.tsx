@@ -1,5 +1,4 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { TFunction } from 'i18next';
 import { type SyntheticEvent, useCallback, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
@@ -7,21 +6,17 @@ import { ApiError } from '../api';
 import { SessionExpiry } from '../components/SessionExpiry';
 import { FormProblem, ONE_TIME_CODE, TextField } from '../components/TextField';
 import { navigate } from '../router';
+import { StaffAccountsPanel } from '../staff/accounts/StaffAccounts';
 import { NationalAdminScreens } from '../staff/admin/NationalAdmin';
 import { PartnerClientsPanel } from '../staff/admin/PartnerClients';
-import { csrf, type Grant, staffApi } from '../staff/api';
+import { csrf, staffApi } from '../staff/api';
+import { CorrectionsPanel } from '../staff/corrections/Corrections';
 import { Desk } from '../staff/desk/Desk';
 import { FacilityAdminScreens } from '../staff/facility/FacilityAdmin';
+import { placeOf } from '../staff/place';
 
 /** Staff sessions end after 30 minutes without a request (ASVS V7.3; server/modules/staff). */
 const IDLE_MS = 30 * 60_000;
-
-function placeOf(grant: Grant, t: TFunction): string {
-  if (grant.center_id !== null) return t('staff.home.centre', { id: grant.center_id });
-  if (grant.district_id !== null) return t('staff.home.district', { id: grant.district_id });
-  if (grant.state_id !== null) return t('staff.home.state', { id: grant.state_id });
-  return t('staff.home.country');
-}
 
 export function StaffPage() {
   const { t } = useTranslation();
@@ -95,6 +90,8 @@ export function StaffPage() {
       <p className="hint">{t('staff.home.twoFactor')}</p>
       <Desk grants={me.data.grants} />
       <FacilityAdminScreens grants={me.data.grants} />
+      <StaffAccountsPanel grants={me.data.grants} />
+      <CorrectionsPanel grants={me.data.grants} />
       {me.data.grants.some((g) => g.role === 'national-admin') && <NationalAdminScreens />}
       {me.data.grants.some((g) => g.role === 'national-admin' || g.role === 'partner-manager') && (
         <PartnerClientsPanel />

@@ -5,33 +5,10 @@ import { useTranslation } from 'react-i18next';
 import { SCOPES } from '../../../../server/modules/partners/scopes.js';
 import { FormProblem, TextField } from '../../components/TextField';
 import { partnerAdminApi, type PartnerClient } from './api';
+import { OneTimeSecret } from './OneTimeSecret';
 import { StepUpField, useStepUpAction } from './step-up';
 
 const CLIENTS_KEY = ['admin', 'partner-clients'];
-
-/** A client secret, shown once: Teeka keeps only a keyed hash of it. */
-function OneTimeSecret({
-  name,
-  secret,
-  onDone,
-}: {
-  name: string;
-  secret: string;
-  onDone: () => void;
-}) {
-  const { t } = useTranslation();
-  return (
-    <div className="warning" role="status">
-      <p>{t('admin.partners.secretOnce', { name })}</p>
-      <p className="secret" data-testid="client-secret">
-        {secret}
-      </p>
-      <button type="button" onClick={onDone}>
-        {t('admin.partners.secretSaved')}
-      </button>
-    </div>
-  );
-}
 
 function ClientTable({ clients }: { clients: PartnerClient[] }) {
   const { t } = useTranslation();
@@ -276,7 +253,15 @@ export function PartnerClientsPanel() {
     <section aria-labelledby={`${id}-title`} className="panel">
       <h2 id={`${id}-title`}>{t('admin.partners.title')}</h2>
       <p className="hint">{t('admin.partners.help')}</p>
-      {secret && <OneTimeSecret {...secret} onDone={() => setSecret(null)} />}
+      {secret && (
+        <OneTimeSecret
+          message={t('admin.partners.secretOnce', { name: secret.name })}
+          secret={secret.secret}
+          saved={t('admin.partners.secretSaved')}
+          testId="client-secret"
+          onDone={() => setSecret(null)}
+        />
+      )}
       {list.isPending && <p role="status">{t('app.loading')}</p>}
       {list.isError && <p className="error">{t('admin.failed')}</p>}
       {list.data && (

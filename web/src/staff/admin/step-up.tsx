@@ -1,3 +1,4 @@
+import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
@@ -32,9 +33,10 @@ export function StepUpField({ code, setCode }: { code: string; setCode: (code: s
 /**
  * What every sensitive form shares: the code, busy, a problem and what was done. `run` refuses
  * with `invalid` (the form's own check) or a missing code, else steps up with the code and runs
- * `action`; the code is spent either way.
+ * `action`; the code is spent either way. `describe` puts a failure in words (a screen that
+ * knows more of the server's codes passes its own).
  */
-export function useStepUpAction() {
+export function useStepUpAction(describe: (error: unknown, t: TFunction) => string = problemOf) {
   const { t } = useTranslation();
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
@@ -50,7 +52,7 @@ export function useStepUpAction() {
       await stepUp(code);
       await action();
     } catch (error) {
-      setProblem(problemOf(error, t));
+      setProblem(describe(error, t));
     } finally {
       setCode('');
       setBusy(false);

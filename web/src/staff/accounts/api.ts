@@ -1,0 +1,73 @@
+import type { TFunction } from 'i18next';
+
+import { ApiError, request } from '../../api';
+import { problemOf } from '../admin/step-up';
+import { type Grant, staffPost } from '../api';
+
+export interface StaffAccount {
+  id: string;
+  username: string;
+  status: 'pending' | 'active' | 'disabled';
+  mustReset: boolean;
+  grants: Grant[];
+}
+
+/** A one-time enrolment link: the server keeps only its hash, so it is shown once. */
+export interface EnrolmentLink {
+  enrolmentUrl: string;
+  expiresAt: string;
+}
+
+/** A place as the list query names it: none for the whole country, else exactly one id. */
+export type PlaceQuery = Partial<Pick<Grant, 'state_id' | 'district_id' | 'center_id'>>;
+
+/** A grant as the create and grants APIs take it. */
+export type GrantInput = { role: string } & PlaceQuery;
+
+const ACCOUNTS = '/api/v1/staff/accounts';
+const one = (id: string) => `${ACCOUNTS}/${encodeURIComponent(id)}`;
+
+/** The account admin's calls: server/modules/staff/routes.ts. */
+export const accountsApi = {
+  list: (place: PlaceQuery) => {
+    const query = new URLSearchParams(
+      Object.entries(place).map(([key, value]) => [key, String(value)]),
+    ).toString();
+    return request<{ accounts: StaffAccount[] }>(query ? `${ACCOUNTS}?${query}` : ACCOUNTS);
+  },
+  create: (body: { username: string; grants: GrantInput[] }) =>
+    staffPost<EnrolmentLink & { id: string }>(ACCOUNTS, body),
+  setGrants: (id: string, grants: GrantInput[]) =>
+    staffPost<{ grants: Grant[] }>(`${one(id)}/grants`, { grants }, { method: 'PUT' }),
+  resetCredentials: (id: string) =>
+    staffPost<EnrolmentLink>(`${one(id)}/credentials-reset`, undefined),
+  disable: (id: string) => staffPost(`${one(id)}/disable`, undefined),
+  unlock: (id: string) => staffPost(`${one(id)}/unlock`, undefined),
+};
+
+/** A grant's place as the API names it: only the id of its own level, none for the country. */
+export function placeQuery(grant: Omit<Grant, 'role'>): PlaceQuery {
+  if (grant.center_id !== null) return { center_id: grant.center_id };
+  if (grant.district_id !== null) return { district_id: grant.district_id };
+  if (grant.state_id !== null) return { state_id: grant.state_id };
+  return {};
+}
+
+export const grantInput = (grant: Grant): GrantInput => ({
+  role: grant.role,
+  ...placeQuery(grant),
+});
+
+/**
+ * A refused staff or correction call in plain words: the server's code when the page knows
+ * it (`staffProblems.<code>`), a refusal for another place, else the step-up answers.
+ */
+export function staffProblem(error: unknown, t: TFunction): string {
+  if (error instanceof ApiError) {
+    const known = t(`staffProblems.${error.code}`, { defaultValue: '' });
+    if (known) return known;
+    if (error.status === 403 && error.code !== 'step-up-required')
+      return t('staffProblems.forbidden');
+  }
+  return problemOf(error, t);
+}
