@@ -272,6 +272,35 @@ describe('OpenTelemetry tracing of a real server process', () => {
     expect(await loaded()).toContain('@opentelemetry/sdk-trace-node');
   }, 120_000);
 
+  it('sends OTLP protobuf unless told otherwise', async () => {
+    const before = receiver.received.length;
+    const { url, stop } = await serve({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
+    });
+    const mobile = '9876505678';
+    const sent = await fetch(`${url}/api/v2/auth/public/generateOTP`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mobile }),
+    });
+    expect(sent.status).toBe(200);
+    await stop();
+    const received = receiver.received.slice(before);
+    expect(received.length).toBeGreaterThan(0);
+    const body = Buffer.concat(received.map((item) => item.body));
+    for (const item of received) expect(item.contentType).toBe('application/x-protobuf');
+    // Protobuf carries strings as they are: the span's names and values can be looked for.
+    for (const text of [
+      'teeka',
+      '/api/v2/auth/public/generateOTP',
+      sent.headers.get('x-request-id'),
+    ]) {
+      expect(body.includes(text ?? 'no request id')).toBe(true);
+    }
+    expect(body.includes(mobile)).toBe(false);
+  }, 120_000);
+
   it('is off without an OTLP endpoint: the server works, sends nothing and loads no OpenTelemetry SDK', async () => {
     const before = receiver.received.length;
     const { url, stop, loaded } = await serve({ OTEL_SERVICE_NAME: 'teeka-untraced' });
