@@ -12,7 +12,9 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'bin/*.js', '.ci/*.js'] },
+        projectService: {
+          allowDefaultProject: ['*.js', 'bin/*.js', '.ci/*.js', 'test/helpers/imports/*.js'],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },

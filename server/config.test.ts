@@ -46,6 +46,14 @@ describe('configuration', () => {
       /TEEKA_HTTP_REDIRECT_PORT redirects to HTTPS and needs TLS/,
     ],
     [{ TEEKA_HEADERS_TIMEOUT_MS: '10' }, /TEEKA_HEADERS_TIMEOUT_MS="10"/],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' },
+      /^Invalid configuration: OTEL_EXPORTER_OTLP_ENDPOINT=\(value hidden\) is not valid: expected a URL starting with http:/,
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+      /OTEL_EXPORTER_OTLP_PROTOCOL="grpc" is not valid: expected http\/protobuf or http\/json \(grpc is not supported\)/,
+    ],
   ])('names the bad variable in one line: %j', (env, message) => {
     let error: unknown;
     try {
@@ -68,6 +76,33 @@ describe('configuration', () => {
     expect(
       loadConfig({ HOST: '0.0.0.0', TLS_CERT_FILE: 'c.pem', TLS_KEY_FILE: 'k.pem' }).tls,
     ).toEqual({ certFile: 'c.pem', keyFile: 'k.pem' });
+  });
+
+  it('traces only when an OTLP endpoint is set, with OpenTelemetry’s own variables', () => {
+    expect(loadConfig({}).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_SERVICE_NAME: 'teeka-a' }).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
+      url: 'http://collector:4318/v1/traces',
+      protocol: 'http/protobuf',
+      serviceName: undefined,
+      environment: 'development',
+    });
+    expect(
+      loadConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/ingest',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        OTEL_SERVICE_NAME: 'teeka-mumbai',
+      }).tracing,
+    ).toMatchObject({
+      url: 'https://traces.example/ingest',
+      protocol: 'http/json',
+      serviceName: 'teeka-mumbai',
+    });
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
+    expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracing).toBeUndefined();
   });
 
   it('keeps development conveniences out of production', () => {

@@ -41,6 +41,10 @@ const natsServer = (value: string) => {
   }
 };
 
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], {
+  error: 'http/protobuf or http/json (grpc is not supported)',
+});
+
 const schema = z.object({
   NODE_ENV: z
     .enum(['development', 'production', 'test'], { error: 'development, production or test' })
@@ -127,6 +131,14 @@ const schema = z.object({
   TEEKA_PARTNER_ENUMERATION_WINDOW_SECONDS: int(60, 7 * 86_400, 'a number of seconds').default(
     3600,
   ),
+  // OpenTelemetry's own variable names (opentelemetry.io/docs/specs/otel/protocol/exporter/).
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http:', 'https:']).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { error: 'otlp or none' }).optional(),
+  OTEL_SDK_DISABLED: bool.default(false),
+  OTEL_SERVICE_NAME: z.string().min(1).max(200).optional(),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -180,6 +192,17 @@ export interface Config {
   edge: EdgeConfig;
   /** A partner client asking about more distinct persons than this per window is suspended. */
   partnerEnumeration: { limit: number; windowSeconds: number };
+  /** OpenTelemetry tracing; undefined (off) unless an OTLP endpoint is set. */
+  tracing: TracingConfig | undefined;
+}
+
+export interface TracingConfig {
+  /** Where spans are POSTed: the traces endpoint, or the base endpoint + /v1/traces. */
+  url: string;
+  protocol: 'http/protobuf' | 'http/json';
+  /** OTEL_SERVICE_NAME; unset: service.name from OTEL_RESOURCE_ATTRIBUTES, else `teeka`. */
+  serviceName: string | undefined;
+  environment: Raw['NODE_ENV'];
 }
 
 /** The edge protections (server/http/edge/): firewall, per-IP limit, load shedding, slow clients. */
@@ -208,6 +231,8 @@ const SECRET_SETTINGS = new Set([
   'TEEKA_MASTER_KEY',
   'TEEKA_SMS_GATEWAY_URL',
   'TEEKA_SMS_GATEWAY_TOKEN',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
 ]);
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -342,5 +367,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       limit: raw.TEEKA_PARTNER_ENUMERATION_LIMIT,
       windowSeconds: raw.TEEKA_PARTNER_ENUMERATION_WINDOW_SECONDS,
     },
+    tracing: tracingConfig(raw),
+  };
+}
+
+/** Tracing is on only when an OTLP endpoint is set and OpenTelemetry's own switches allow it. */
+function tracingConfig(raw: Raw): TracingConfig | undefined {
+  if (raw.OTEL_SDK_DISABLED || raw.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  const base = raw.OTEL_EXPORTER_OTLP_ENDPOINT;
+  // The spec: a signal's own endpoint is used as given; the base one gets /v1/traces.
+  const url =
+    raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/traces`);
+  if (url === undefined) return undefined;
+  return {
+    url,
+    protocol:
+      raw.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? raw.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+    serviceName: raw.OTEL_SERVICE_NAME,
+    environment: raw.NODE_ENV,
   };
 }

@@ -2,19 +2,26 @@ import { ConfigError, loadConfig } from './config.js';
 import { KeyConfigError } from './crypto/keys.js';
 import { DataDirLockedError } from './db/open.js';
 import { NatsUnavailableError } from './modules/events/jetstream.js';
+import type { Tracing } from './platform/tracing.js';
 import { startServer } from './runtime.js';
 
 /** Composition root: config -> database -> app -> listen, and a graceful stop on signals. */
 async function main(): Promise<void> {
   let server;
+  let tracing: Tracing | undefined;
   try {
     const config = loadConfig();
+    // Loaded only when an OTLP endpoint is set: off, no OpenTelemetry SDK is in the process.
+    if (config.tracing) {
+      tracing = await (await import('./platform/tracing.js')).startTracing(config.tracing);
+    }
     server = await startServer(config);
     const log = server.app.log;
     log.info(
       `Teeka is serving ${server.url} (database: ${server.database.engine}${config.databaseUrl ? '' : `, data in ${config.dataDir}`}; events: ${config.natsUrl ? 'NATS JetStream' : 'in process'})`,
     );
     if (server.redirectUrl) log.info(`Plain HTTP on ${server.redirectUrl} redirects to HTTPS`);
+    if (config.tracing) log.info(`Tracing: spans go to ${new URL(config.tracing.url).origin}`);
     if (config.demoSeed) {
       log.info(
         `Development mode with the demo world. Open ${server.url}/ ; API docs at ${server.url}/docs`,
@@ -36,6 +43,7 @@ async function main(): Promise<void> {
       error instanceof NatsUnavailableError
     ) {
       console.error(error.message);
+      await tracing?.shutdown();
       process.exit(1);
     }
     throw error;
@@ -44,13 +52,17 @@ async function main(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       running.app.log.info(`${signal} received: finishing in-flight requests, then stopping`);
-      running.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          running.app.log.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+      running
+        .close()
+        // The spans of the last requests are sent before the process ends.
+        .then(() => tracing?.shutdown())
+        .then(
+          () => process.exit(0),
+          (error: unknown) => {
+            running.app.log.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
     });
   }
 }
