@@ -269,7 +269,9 @@ describe.runIf(engine === 'postgres' && REDIS_URL && NATS_URL)(
 
       // Every answer is an acknowledgement or a refusal the client understands, never a 5xx.
       const seen = new Set(
-        outcomes.map((o) => `${o.op.kind} ${o.status} ${String(o.body.code ?? '')}`),
+        outcomes.map(
+          (o) => `${o.op.kind} ${o.status} ${typeof o.body.code === 'string' ? o.body.code : ''}`,
+        ),
       );
       for (const kind of seen) {
         expect([
