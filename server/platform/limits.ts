@@ -65,8 +65,6 @@ export function createLimits({
         lazyConnect: false,
       })
     : undefined;
-  // A Redis outage is handled by the insurance limiter; the client must not crash the process.
-  redis?.on('error', () => undefined);
   // Without an offline queue a command fails at once unless the connection is ready, so
   // "ready" is exactly when the shared counters are in use. Only changes are told: a client
   // that retries a dead server says "close" on every attempt.
@@ -80,6 +78,7 @@ export function createLimits({
   };
   redis?.on('ready', () => sharedNow(true));
   redis?.on('close', () => sharedNow(false));
+  // A Redis outage is handled by the insurance limiter: a client error is a state, never a crash.
   redis?.on('error', () => {
     if (redis.status !== 'ready') sharedNow(false);
   });

@@ -13,7 +13,7 @@ import { bearer, type SmsOutbox, smsOutbox } from '../helpers/citizen.js';
 import { engine, freshDatabase } from '../helpers/db.js';
 import { natsPrefix } from '../helpers/events.js';
 import { givenFacilities } from '../helpers/facilities.js';
-import { freePort, startTeeka, waitForHealth } from '../helpers/process.js';
+import { freePort, startTeeka, stopTeeka, testNodeEnv, waitForHealth } from '../helpers/process.js';
 import { type Session, staffClient } from '../helpers/staff.js';
 
 const { REDIS_URL, NATS_URL } = process.env;
@@ -65,20 +65,13 @@ describe.runIf(engine === 'postgres' && REDIS_URL && NATS_URL)(
     beforeAll(async () => {
       database = await freshDatabase(4);
       outbox = await smsOutbox();
-      const env = {
-        NODE_ENV: 'test',
+      const env = testNodeEnv({
         LOG_LEVEL: 'warn',
-        TEEKA_DEMO_SEED: 'false',
-        TEEKA_MASTER_KEY: `test:${randomBytes(32).toString('base64')}`,
         TEEKA_SMS_OUTBOX: outbox.file,
         DATABASE_URL: database.url ?? '',
         REDIS_URL: REDIS_URL ?? '',
         TEEKA_REDIS_PREFIX: `test-${randomBytes(6).toString('hex')}`,
-        TEEKA_OTP_PER_IP: '100000',
-        TEEKA_IP_RATE_LIMIT: '1000000',
-        TEEKA_SHED_EVENT_LOOP_DELAY_MS: '0',
-        TEEKA_AUDIT_CHECKPOINT_SECONDS: '0',
-      };
+      });
       await setUp(env);
       for (let i = 0; i < 2; i++) {
         const port = await freePort();
@@ -172,8 +165,7 @@ describe.runIf(engine === 'postgres' && REDIS_URL && NATS_URL)(
     }
 
     afterAll(async () => {
-      for (const node of nodes) node.child.kill('SIGTERM');
-      await Promise.all(nodes.map((node) => node.exited));
+      await stopTeeka(nodes);
       const nc = await connect({ servers: NATS_URL });
       await (await nc.jetstreamManager()).streams.delete(`${prefix}-events`).catch(() => false);
       await nc.close();

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { engine } from '../helpers/db.js';
 import { type PrivatePostgres, privatePostgres } from '../helpers/private-services.js';
-import { freePort, startTeeka, waitForHealth } from '../helpers/process.js';
+import { freePort, startTeeka, stopTeeka, testNodeEnv, waitForHealth } from '../helpers/process.js';
 
 const CONNECT_TIMEOUT_MS = 1_000;
 
@@ -24,25 +22,19 @@ describe.runIf(engine === 'postgres')('PostgreSQL restarts under a running serve
     postgres = await privatePostgres();
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    node = startTeeka({
-      NODE_ENV: 'test',
-      TEEKA_DEMO_SEED: 'false',
-      TEEKA_MASTER_KEY: `test:${randomBytes(32).toString('base64')}`,
-      TEEKA_SMS_OUTBOX: '/dev/null',
-      DATABASE_URL: postgres.url,
-      DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
-      TEEKA_OTP_PER_IP: '100000',
-      TEEKA_IP_RATE_LIMIT: '1000000',
-      TEEKA_SHED_EVENT_LOOP_DELAY_MS: '0',
-      TEEKA_AUDIT_CHECKPOINT_SECONDS: '0',
-      PORT: String(port),
-    });
+    node = startTeeka(
+      testNodeEnv({
+        TEEKA_SMS_OUTBOX: '/dev/null',
+        DATABASE_URL: postgres.url,
+        DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+        PORT: String(port),
+      }),
+    );
     await waitForHealth(url, 90_000);
   }, 120_000);
 
   afterAll(async () => {
-    node.child.kill('SIGTERM');
-    await node.exited;
+    await stopTeeka([node]);
     await postgres.close();
   }, 60_000);
 

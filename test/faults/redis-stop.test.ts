@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterSum } from '../helpers/cluster.js';
 import { engine, freshDatabase } from '../helpers/db.js';
 import { type PrivateRedis, privateRedis } from '../helpers/private-services.js';
-import { freePort, startTeeka, waitForHealth } from '../helpers/process.js';
+import { freePort, startTeeka, stopTeeka, testNodeEnv, waitForHealth } from '../helpers/process.js';
 
 const PER_MOBILE = 3;
 
@@ -26,21 +26,14 @@ describe.runIf(engine === 'postgres')('Redis stops under two running servers', (
   beforeAll(async () => {
     database = await freshDatabase(2);
     redis = await privateRedis();
-    const env = {
-      NODE_ENV: 'test',
+    const env = testNodeEnv({
       LOG_LEVEL: 'info',
-      TEEKA_DEMO_SEED: 'false',
-      TEEKA_MASTER_KEY: `test:${randomBytes(32).toString('base64')}`,
       TEEKA_SMS_OUTBOX: '/dev/null',
       DATABASE_URL: database.url ?? '',
       REDIS_URL: redis.url,
       TEEKA_REDIS_PREFIX: `test-${randomBytes(6).toString('hex')}`,
       TEEKA_OTP_PER_MOBILE: String(PER_MOBILE),
-      TEEKA_OTP_PER_IP: '100000',
-      TEEKA_IP_RATE_LIMIT: '1000000',
-      TEEKA_SHED_EVENT_LOOP_DELAY_MS: '0',
-      TEEKA_AUDIT_CHECKPOINT_SECONDS: '0',
-    };
+    });
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
       nodes.push(startTeeka({ ...env, PORT: String(port) }));
@@ -50,8 +43,7 @@ describe.runIf(engine === 'postgres')('Redis stops under two running servers', (
   }, 120_000);
 
   afterAll(async () => {
-    for (const node of nodes) node.child.kill('SIGTERM');
-    await Promise.all(nodes.map((node) => node.exited));
+    await stopTeeka(nodes);
     await redis.close();
     await database.close();
   }, 60_000);
