@@ -34,8 +34,11 @@ describe.runIf(engine === 'postgres')('PostgreSQL restarts under a running serve
   }, 120_000);
 
   afterAll(async () => {
-    await stopTeeka([node]);
-    await postgres.close();
+    try {
+      await stopTeeka([node]);
+    } finally {
+      await postgres.close();
+    }
   }, 60_000);
 
   /** Requests that each need the database: a read, a write (an OTP transaction) and readiness. */

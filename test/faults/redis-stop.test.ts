@@ -43,9 +43,12 @@ describe.runIf(engine === 'postgres')('Redis stops under two running servers', (
   }, 120_000);
 
   afterAll(async () => {
-    await stopTeeka(nodes);
-    await redis.close();
-    await database.close();
+    try {
+      await stopTeeka(nodes);
+    } finally {
+      await redis.close();
+      await database.close();
+    }
   }, 60_000);
 
   const otp = async (url: string, mobile: string) =>
