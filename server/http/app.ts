@@ -90,10 +90,19 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     redisUrl: config.redisUrl,
     namespace: config.redisPrefix,
     onRefused: (rule) => metrics.rateLimited.inc({ limit: rule }),
+    onSharedChange(shared) {
+      metrics.rateLimitFallback.set(shared ? 0 : 1);
+      if (shared) {
+        app.log.warn({ rateLimits: 'shared' }, 'Redis answers again: rate limits are shared again');
+      } else {
+        app.log.warn(
+          { rateLimits: 'per-node' },
+          'Redis is not reachable: rate limits are per node until it is back',
+        );
+      }
+    },
   });
-  if (limits.backend === 'redis' && !(await limits.ready())) {
-    app.log.warn('Redis is not reachable: rate limits are per node until it is');
-  }
+  await limits.ready();
   app.addHook('onClose', () => limits.close());
   const keys: KeyRing = await loadKeyRing(config);
   const events = createEventBus({

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { type PrivateRedis, privateRedis } from '../../test/helpers/private-services.js';
+import { freePort } from '../../test/helpers/process.js';
 import { createLimits, type Limits } from './limits.js';
 
 const backends: [string, () => Limits][] = [['memory', () => createLimits({})]];
@@ -75,5 +77,83 @@ describe.runIf(process.env.REDIS_URL)('limits on redis across nodes', () => {
     expect((await fallback.consume('k')).allowed).toBe(true);
     expect((await fallback.consume('k')).allowed).toBe(true);
     expect((await fallback.consume('k')).allowed).toBe(false);
+  });
+});
+
+describe('limits when their Redis stops and starts again', () => {
+  let redis: PrivateRedis;
+  beforeAll(async () => {
+    redis = await privateRedis();
+  });
+  afterAll(() => redis.close());
+
+  /** Waits until every change in `changes` has the length `count` (a reconnect takes up to 2 s). */
+  async function told(changes: boolean[][], count: number) {
+    for (let i = 0; i < 200 && changes.some((c) => c.length < count); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('falls back to per-node counters, tells so once, and shares them again when Redis is back', async () => {
+    const namespace = `teeka-test-${randomBytes(4).toString('hex')}`;
+    const changes: boolean[][] = [[], []];
+    const [nodeA, nodeB] = changes.map((seen) =>
+      createLimits({ redisUrl: redis.url, namespace, onSharedChange: (s) => seen.push(s) }),
+    ) as [Limits, Limits];
+    opened.push(nodeA, nodeB);
+    expect(await nodeA.ready()).toBe(true);
+    expect(await nodeB.ready()).toBe(true);
+    const rule = { name: 'shared', points: 3, durationSeconds: 60 };
+    const allowed = async (node: Limits) => (await node.limiter(rule).consume('k')).allowed;
+    const shared = async () => [
+      await allowed(nodeA),
+      await allowed(nodeB),
+      await allowed(nodeA),
+      await allowed(nodeB),
+      await allowed(nodeA),
+    ];
+    expect(await shared()).toEqual([true, true, true, false, false]);
+    expect(changes).toEqual([[], []]); // a node that starts shared has nothing to tell
+
+    await redis.stop();
+    await told(changes, 1);
+    expect(changes).toEqual([[false], [false]]);
+    // Each node now allows the whole limit on its own, and still refuses past it.
+    for (const node of [nodeA, nodeB]) {
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push(await allowed(node));
+      expect(answers).toEqual([true, true, true, false]);
+    }
+    // Retrying a dead server tells nothing more.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(changes).toEqual([[false], [false]]);
+
+    await redis.start();
+    await told(changes, 2);
+    expect(changes).toEqual([
+      [false, true],
+      [false, true],
+    ]);
+    const again = async () => [
+      await allowed(nodeA),
+      await allowed(nodeB),
+      await allowed(nodeA),
+      await allowed(nodeB),
+    ];
+    // The restarted Redis is empty: the counting starts over, shared by both nodes.
+    expect(await again()).toEqual([true, true, true, false]);
+  }, 20_000);
+
+  it('tells a node that starts without its Redis, and nothing when it closes', async () => {
+    const seen: boolean[] = [];
+    const limits = createLimits({
+      redisUrl: `redis://127.0.0.1:${await freePort()}`,
+      namespace: `teeka-test-${randomBytes(4).toString('hex')}`,
+      onSharedChange: (s) => seen.push(s),
+    });
+    expect(await limits.ready()).toBe(false);
+    expect(seen).toEqual([false]);
+    await limits.close();
+    expect(seen).toEqual([false]);
   });
 });

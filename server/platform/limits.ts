@@ -7,7 +7,8 @@ import { RateLimited } from '../http/errors.js';
  * Counters for rate limits, OTP budgets and attempt throttles behind one interface:
  * in process memory by default, in Redis when REDIS_URL is set so that every node shares
  * them. With Redis, an in-memory "insurance" limiter keeps limiting per node if Redis
- * stops answering (rate-limiter-flexible's insuranceLimiter).
+ * stops answering (rate-limiter-flexible's insuranceLimiter), and goes back to the shared
+ * counters once Redis answers again.
  */
 export interface LimitRule {
   /** Unique per rule: the key prefix of its counters. */
@@ -44,11 +45,17 @@ export function createLimits({
   redisUrl,
   namespace = 'teeka',
   onRefused,
+  onSharedChange,
 }: {
   redisUrl?: string | undefined;
   namespace?: string;
   /** Told the rule's name each time a key is refused (metrics). */
   onRefused?: (rule: string) => void;
+  /**
+   * Told once when the counters stop being shared (Redis unreachable: each node counts on
+   * its own) and once when they are shared again; never without REDIS_URL.
+   */
+  onSharedChange?: (shared: boolean) => void;
 }): Limits {
   const redis = redisUrl
     ? new Redis(redisUrl, {
@@ -58,8 +65,23 @@ export function createLimits({
         lazyConnect: false,
       })
     : undefined;
-  // A Redis outage is handled by the insurance limiter; the client must not crash the process.
-  redis?.on('error', () => undefined);
+  // Without an offline queue a command fails at once unless the connection is ready, so
+  // "ready" is exactly when the shared counters are in use. Only changes are told: a client
+  // that retries a dead server says "close" on every attempt.
+  let shared: boolean | undefined;
+  let closing = false;
+  const sharedNow = (now: boolean) => {
+    if (shared === now || closing) return;
+    const first = shared === undefined;
+    shared = now;
+    if (!(first && now)) onSharedChange?.(now);
+  };
+  redis?.on('ready', () => sharedNow(true));
+  redis?.on('close', () => sharedNow(false));
+  // A Redis outage is handled by the insurance limiter: a client error is a state, never a crash.
+  redis?.on('error', () => {
+    if (redis.status !== 'ready') sharedNow(false);
+  });
   const made = new Map<string, Limiter>();
 
   const build = (rule: LimitRule): Limiter => {
@@ -144,6 +166,7 @@ export function createLimits({
       return limiter;
     },
     async close() {
+      closing = true;
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -21,10 +21,17 @@ export function createMetrics() {
     labelNames: ['limit'] as const,
     registers: [registry],
   });
+  const rateLimitFallback = new Gauge({
+    name: 'teeka_rate_limit_fallback',
+    help: '1 while Redis is unreachable and this node counts rate limits on its own (per-node limits); 0 while they are shared, or without REDIS_URL',
+    registers: [registry],
+  });
+  rateLimitFallback.set(0);
   return {
     registry,
     httpDuration,
     rateLimited,
+    rateLimitFallback,
     events: eventMetrics(registry),
     recorded: recordedMetrics(registry),
     smsSent: new Counter({

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -42,4 +43,28 @@ export async function waitForHealth(url: string, timeoutMs = 45_000): Promise<vo
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`Teeka did not answer ${url}/healthz in time`);
+}
+
+/**
+ * The environment of a test node: a master key of its own, no demo world, no audit
+ * checkpoints or load shedding, and the per-address limits lifted (every request of a test
+ * comes from 127.0.0.1: those limits would be the test). `env` adds to it and wins.
+ */
+export function testNodeEnv(env: Record<string, string>): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    TEEKA_DEMO_SEED: 'false',
+    TEEKA_MASTER_KEY: `test:${randomBytes(32).toString('base64')}`,
+    TEEKA_OTP_PER_IP: '100000',
+    TEEKA_IP_RATE_LIMIT: '1000000',
+    TEEKA_SHED_EVENT_LOOP_DELAY_MS: '0',
+    TEEKA_AUDIT_CHECKPOINT_SECONDS: '0',
+    ...env,
+  };
+}
+
+/** SIGTERM to each node still running, and their exits awaited. */
+export async function stopTeeka(nodes: ReturnType<typeof startTeeka>[]): Promise<void> {
+  for (const node of nodes) node.child.kill('SIGTERM');
+  await Promise.all(nodes.map((node) => node.exited));
 }
