@@ -1,4 +1,5 @@
 import { type KeyObject, sign, verify } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
 
 /*
  * Decoders and encoders written from the public specifications (RFC 9285 base45, RFC 8949
@@ -54,6 +55,16 @@ export const shcJws = (qr: string) =>
   (qr.slice(5).match(/\d\d/g) ?? []).map((pair) => String.fromCharCode(Number(pair) + 45)).join('');
 export const shcQr = (jws: string) =>
   `shc:/${Array.from(jws, (c) => String(c.charCodeAt(0) - 45).padStart(2, '0')).join('')}`;
+/** The kid and the claims of a SMART Health Card JWS: header JSON, payload raw DEFLATE. */
+export function shcParts(jws: string) {
+  const [header = '', payload = ''] = jws.split('.');
+  const claims = JSON.parse(inflateRawSync(Buffer.from(payload, 'base64url')).toString('utf8')) as {
+    iss: string;
+    nbf: number;
+    vc: { rid?: string };
+  };
+  return { kid: String(json(header).kid), claims };
+}
 export const b64url = (value: Buffer | string) => Buffer.from(value).toString('base64url');
 export const json = (part: string): Record<string, unknown> =>
   JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;

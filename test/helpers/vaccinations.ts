@@ -181,6 +181,29 @@ export async function vaccinationWorld(mobilePrefix: string, env: Record<string,
       );
       if (response.statusCode !== 200) throw new Error(`step-up: ${response.body}`);
     },
+    /**
+     * A correction asked by the citizen and approved by the district admin (step-up first),
+     * both over HTTP: the certificate is re-issued and the old one revoked as "corrected".
+     */
+    async approvedCorrection(token: string, ref: string, fields: object) {
+      const asked = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/me/corrections',
+        headers: bearer(token),
+        payload: { beneficiary_reference_id: ref, reason: 'Misspelt at registration', ...fields },
+      });
+      if (asked.statusCode !== 201) throw new Error(`correction: ${asked.body}`);
+      const admin = await world.relogin(bbmp);
+      await world.stepUp(admin);
+      const { request_id: requestId } = asked.json<{ request_id: string }>();
+      const approved = await inject(
+        'POST',
+        `/api/v1/vaccinations/corrections/${requestId}/approve`,
+        admin,
+      );
+      if (approved.statusCode !== 200) throw new Error(`approval: ${approved.body}`);
+      return approved.json<{ new_certificate_id: string; revoked_certificate_id: string }>();
+    },
     async verify(qr: string) {
       const response = await t.app.inject({
         method: 'POST',

@@ -19,6 +19,8 @@ interface RequestOptions {
   /** The response is a file (a PDF): return it as a Blob. */
   blob?: boolean;
   headers?: Record<string, string>;
+  /** The browser's HTTP cache mode; `no-cache` revalidates an answer the cache would reuse. */
+  cache?: RequestCache;
 }
 
 /** One call to the Teeka API: JSON in and out, problem+json errors as ApiError. */
@@ -32,6 +34,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   const response = await fetch(path, {
     method: options.method ?? 'GET',
     headers,
+    ...(options.cache ? { cache: options.cache } : {}),
     ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
   });
   if (!response.ok) {
@@ -128,7 +131,11 @@ export const api = {
   /** The certificate issuer's DID document (its keys); validated by the verifier. */
   issuerDidDocument: () => getJson<unknown>('/.well-known/did.json'),
   /** The SMART Health Card (and W3C VC) issuer keys; validated by the verifier. */
-  certificateJwks: () => getJson<unknown>('/.well-known/jwks.json'),
+  certificateJwks: (cache?: RequestCache) =>
+    request<unknown>('/.well-known/jwks.json', cache ? { cache } : {}),
+  /** A SMART Health Card key's revocation list, revalidated past the HTTP cache (ETag). */
+  shcRevocationList: (kid: string) =>
+    request<unknown>(`/.well-known/crl/${encodeURIComponent(kid)}.json`, { cache: 'no-cache' }),
   /** The EU DCC signer certificates; validated by the verifier. */
   dccTrustList: () => getJson<unknown>('/.well-known/dcc/trust-list.json'),
   /** One page of the certificate revocation list; validated by the verifier. */

@@ -1,5 +1,3 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
-
 import { decryptField, type KeyRing } from '../../crypto/keys.js';
 import type { Db } from '../../db/index.js';
 import { Conflict } from '../../http/errors.js';
@@ -27,6 +25,7 @@ import {
   signShc,
   verifyShcSignature,
 } from './shc.js';
+import type { ShcRevocations } from './shc-revocations.js';
 import type { CertificateStore } from './store.js';
 
 const DAY_S = 86_400;
@@ -34,7 +33,6 @@ const DAY_S = 86_400;
 const DCC_VALIDITY_DAYS = 365;
 /** Clock skew allowed between the signer and the verifier. */
 const SKEW_S = 300;
-const RID_PURPOSE = 'shc-revocation-id';
 
 export type CertificateFormat = 'w3c-vc' | 'smart-health-card' | 'eu-dcc' | 'unknown';
 
@@ -59,12 +57,14 @@ export type AnyVerification = { format: CertificateFormat } & (
  */
 export function createInternationalCertificates({
   formatKeys,
+  shcRevocations,
   store,
   keys,
   clock,
   issuerHost,
 }: {
   formatKeys: FormatKeys;
+  shcRevocations: ShcRevocations;
   store: CertificateStore;
   keys: KeyRing;
   clock: Clock;
@@ -72,22 +72,7 @@ export function createInternationalCertificates({
 }) {
   const origin = `https://${issuerHost}`;
   const issuerName = `Teeka ${issuerHost}`;
-  // The revocation id (SHC `vc.rid`) is the certificate id under a keyed permutation: a
-  // verifier cannot link cards by it, and our verifier gets the id back. The oldest master
-  // key keeps it stable across master-key rotation, as blind indexes are.
-  const ridKey = () => keys.derive(RID_PURPOSE, keys.indexId);
-  const ridOf = (certificateId: string) => {
-    const cipher = createCipheriv('aes-256-ecb', ridKey(), null).setAutoPadding(false);
-    const block = Buffer.from(certificateId.padStart(16, '0'), 'ascii');
-    return Buffer.concat([cipher.update(block), cipher.final()]).toString('base64url');
-  };
-  const certificateIdOfRid = (rid: string) => {
-    const block = Buffer.from(rid, 'base64url');
-    if (block.length !== 16) return undefined;
-    const decipher = createDecipheriv('aes-256-ecb', ridKey(), null).setAutoPadding(false);
-    const text = Buffer.concat([decipher.update(block), decipher.final()]).toString('latin1');
-    return /^[0-9]{16}$/.test(text) ? String(Number(text)) : undefined;
-  };
+  const { ridOf, certificateIdOfRid } = shcRevocations;
 
   function statusOf(certificate: Certificate) {
     const status = ddccVaccinationStatus(certificate, issuerName);
@@ -250,13 +235,18 @@ export function createInternationalCertificates({
       };
     },
 
-    /** The SMART Health Card issuer keys as EC JWKs (ES256), every generation. */
+    /**
+     * The SMART Health Card issuer keys as EC JWKs (ES256), every generation; once anything is
+     * revoked, each carries the `crlVersion` of its revocation list (shc-revocations.ts).
+     */
     async jwks(db: Db) {
+      const crlVersion = await shcRevocations.version(db);
       return (await formatKeys.published(db, 'shc')).map((k) => ({
         ...k.jwk,
         kid: k.kid,
         alg: 'ES256' as const,
         use: 'sig' as const,
+        ...(crlVersion > 0 ? { crlVersion } : {}),
       }));
     },
 

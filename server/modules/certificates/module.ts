@@ -14,6 +14,7 @@ import { createIssuerKeys } from './issuer-keys.js';
 import { createPdfCache } from './pdf-cache.js';
 import { certificateRoutes } from './routes.js';
 import { createCertificateService, issuerIdentity } from './service.js';
+import { createShcRevocations } from './shc-revocations.js';
 import { createCertificateStore } from './store.js';
 
 export function createCertificateModule({
@@ -45,8 +46,10 @@ export function createCertificateModule({
     clock,
     issuerHost: config.issuerHost,
   });
+  const shcRevocations = createShcRevocations({ store, formatKeys, keys });
   const international = createInternationalCertificates({
     formatKeys,
+    shcRevocations,
     store,
     keys,
     clock,
@@ -69,7 +72,7 @@ export function createCertificateModule({
     international,
     /** Kept PDFs; its `consumer` renders each issued certificate's PDF ahead of a download. */
     pdfs,
-    routes: certificateRoutes({ db, service, international, verifyLimiter }),
+    routes: certificateRoutes({ db, service, international, shcRevocations, verifyLimiter }),
     /** The citizen's downloads (PDF, W3C VC, SMART Health Card, EU DCC): need the caller's beneficiaries. */
     downloadRoutes: (deps: {
       beneficiaries: BeneficiaryService;

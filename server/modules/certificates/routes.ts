@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 
 import type { Db } from '../../db/index.js';
+import { NotFound } from '../../http/errors.js';
+import { ifNoneMatch } from '../../http/etag.js';
 import { dataPath } from '../../paths.js';
 import type { Limiter } from '../../platform/limits.js';
 import type { InternationalCertificates } from './international.js';
@@ -12,10 +15,13 @@ import {
   didDocumentResponse,
   revocationsQuery,
   revocationsResponse,
+  shcCrlParams,
+  shcRevocationList,
   verifyBody,
   verifyResponse,
 } from './schemas.js';
 import type { CertificateService } from './service.js';
+import type { ShcRevocations } from './shc-revocations.js';
 
 // A fixed file shipped in data/, read once at start; no request input reaches the path.
 // eslint-disable-next-line security/detect-non-literal-fs-filename
@@ -30,11 +36,13 @@ export function certificateRoutes({
   db,
   service,
   international,
+  shcRevocations,
   verifyLimiter,
 }: {
   db: Db;
   service: CertificateService;
   international: InternationalCertificates;
+  shcRevocations: ShcRevocations;
   verifyLimiter: Limiter;
 }): FastifyPluginCallbackZod {
   return (app, _options, done) => {
@@ -80,6 +88,29 @@ export function certificateRoutes({
         void reply.header('cache-control', 'public, max-age=300');
         const [vc, shc] = [await service.jwks(db), await international.jwks(db)];
         return { keys: [...vc.keys, ...shc] };
+      },
+    );
+    app.get(
+      '/.well-known/crl/:file',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary:
+            "The Card Revocation List of a SMART Health Card key (`/.well-known/crl/<kid>.json`): the rids of revoked cards; `ctr` is the key's crlVersion",
+          params: shcCrlParams,
+          response: { 200: shcRevocationList, 304: z.null().describe('Not modified') },
+        },
+      },
+      async (request, reply) => {
+        const kid = request.params.file.slice(0, -'.json'.length);
+        const list = await shcRevocations.list(db, kid);
+        if (!list) throw new NotFound('No SMART Health Card key has this kid.', 'unknown-key');
+        // A verifier fetches the list when a key's crlVersion passes the ctr it holds; in
+        // between it revalidates for the price of a count.
+        const etag = `"crl-${list.ctr}"`;
+        void reply.header('cache-control', 'public, max-age=60').header('etag', etag);
+        if (ifNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+        return list;
       },
     );
     app.get(

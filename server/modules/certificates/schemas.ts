@@ -155,9 +155,26 @@ export const certificateJwks = z.object({
         kid: z.string(),
         alg: z.literal('ES256'),
         use: z.literal('sig'),
+        /** Present once a card is revoked: the `ctr` of /.well-known/crl/<kid>.json, which grows with each change. */
+        crlVersion: z.number().int().positive().optional(),
       }),
     ]),
   ),
+});
+
+export const shcCrlParams = z.strictObject({
+  /** `<kid>.json`; an SHC kid is a base64url JWK thumbprint. */
+  file: z.string().regex(/^[A-Za-z0-9_-]{1,100}\.json$/),
+});
+
+/** A SMART Health Card key's Card Revocation List (SHC framework 1.2.0, "Revocation"). */
+export const shcRevocationList = z.object({
+  kid: z.string(),
+  method: z.literal('rid'),
+  /** The list's version, the `crlVersion` of its key in the JWKS. */
+  ctr: z.number().int().min(0),
+  /** The `vc.rid` of every revoked card (no `.timestamp` suffix: a rid names one certificate). */
+  rids: z.array(z.string().max(24)),
 });
 
 export const dccTrustList = z.object({

@@ -98,6 +98,22 @@ export function createCertificateStore() {
         .where('certificate_id', '=', certificateId)
         .executeTakeFirst();
     },
+    async revocationCount(db: Db): Promise<number> {
+      const row = await db
+        .selectFrom('certificate_revocations')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+    /** Every revoked certificate id, in the order they were revoked. */
+    async revokedCertificateIds(db: Db): Promise<string[]> {
+      const rows = await db
+        .selectFrom('certificate_revocations')
+        .select('certificate_id')
+        .orderBy('seq')
+        .execute();
+      return rows.map((r) => r.certificate_id);
+    },
     revocations(db: Db, afterSeq: number, limit: number) {
       return db
         .selectFrom('certificate_revocations')

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 
+import { ifNoneMatch } from '../../http/etag.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Limiter } from '../../platform/limits.js';
 import type { CachedAnswer } from './cache.js';
@@ -19,15 +20,6 @@ import type { SearchService } from './search.js';
 const SESSIONS = '/api/v2/appointment/sessions/public';
 /** CoWIN v2's protected availability paths: the same answers, for a registered app's key. */
 const APP_SESSIONS = '/api/v2/appointment/sessions';
-
-/** True when the client's If-None-Match (a list, maybe weak, maybe `*`) names this ETag. */
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  return ifNoneMatch
-    .split(',')
-    .map((tag) => tag.trim().replace(/^W\//, ''))
-    .some((tag) => tag === etag || tag === '*');
-}
 
 /**
  * The public availability search: no login, CoWIN v2 paths and shapes, per-IP limits.
@@ -52,7 +44,7 @@ export function facilitiesRoutes({
     void reply
       .header('cache-control', maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache')
       .header('etag', answer.etag);
-    if (matches(request.headers['if-none-match'], answer.etag)) return reply.code(304).send();
+    if (ifNoneMatch(request.headers['if-none-match'], answer.etag)) return reply.code(304).send();
     return reply.type('application/json; charset=utf-8').send(answer.body);
   };
 

@@ -79,9 +79,12 @@ export function VerifyPage() {
           }
         }
         setKeys({ state: 'ready', issuer });
-        // A SMART Health Card names no certificate id this page can read: nothing to look up.
-        const listed = check.ok && check.facts.certificateId !== undefined;
-        setShown(withRevocations(check, listed ? await loadRevocations() : undefined));
+        const lookup = check.ok ? check.facts.revocation : undefined;
+        const revocations =
+          lookup?.list === 'shc'
+            ? await (await loadInternational()).loadShcRevocations(lookup.kid)
+            : lookup && (await loadRevocations());
+        setShown(withRevocations(check, revocations));
       } catch {
         setShown({ status: 'no-keys' });
       } finally {

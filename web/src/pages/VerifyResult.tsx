@@ -1,3 +1,4 @@
+import type { TFunction } from 'i18next';
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 
@@ -11,6 +12,19 @@ const doseDay = (iso: string, language: string) =>
     month: 'long',
     year: 'numeric',
   });
+
+/** How fresh the revocation answer is: checked just now, from the list saved on a date, or not at all. */
+function revocationNote(shown: Extract<Shown, { status: 'valid' | 'revoked' }>, t: TFunction) {
+  const { revocations } = shown;
+  if (!revocations) return t('verify.revocation.unchecked');
+  const date = new Date(revocations.fetchedAt).toLocaleString();
+  if (shown.status === 'revoked') {
+    return revocations.live
+      ? t('verify.revocation.listedLive')
+      : t('verify.revocation.listedSaved', { date });
+  }
+  return revocations.live ? t('verify.revocation.live') : t('verify.revocation.saved', { date });
+}
 
 export function VerifyResult({ shown, busy }: { shown: Shown | null; busy: boolean }) {
   const { t, i18n } = useTranslation();
@@ -79,15 +93,7 @@ export function VerifyResult({ shown, busy }: { shown: Shown | null; busy: boole
             )}
           </dl>
           <p className="hint" data-testid="revocation-note">
-            {shown.facts.certificateId === undefined
-              ? t('verify.revocation.notInFormat')
-              : !shown.revocations
-                ? t('verify.revocation.unchecked')
-                : shown.revocations.live
-                  ? t('verify.revocation.live')
-                  : t('verify.revocation.saved', {
-                      date: new Date(shown.revocations.fetchedAt).toLocaleString(),
-                    })}
+            {revocationNote(shown, t)}
           </p>
         </>
       )}

@@ -26,8 +26,10 @@ import type { SignatureCheck } from './verify';
 /*
  * The SMART Health Card and EU DCC checks, in the browser with the keys the issuer publishes:
  * the same steps, in the same order, as verifyShc and verifyDcc in
- * server/modules/certificates/international.ts. Loaded only when such a text is seen.
+ * server/modules/certificates/international.ts. Loaded only when such a text is seen, with the
+ * SHC revocation lists.
  */
+export { loadShcRevocations } from './shc-revocations';
 
 /** Clock skew allowed between the signer and this device, as the server allows. */
 const SKEW_S = 300;
@@ -170,6 +172,9 @@ export async function checkShc(
     return { ok: false, format, reason: 'malformed' };
   }
   if (payload.nbf > nowSeconds() + SKEW_S) return { ok: false, format, reason: 'not-yet-valid' };
+  // Every card the issuer signs names its certificate by a rid; the server refuses one without.
+  const rid = payload.vc.rid;
+  if (!rid) return { ok: false, format, reason: 'malformed' };
   const [patientEntry, immunizationEntry] = payload.vc.credentialSubject.fhirBundle.entry;
   const [name] = patientEntry.resource.name;
   const codes = immunizationEntry.resource.vaccineCode.coding.map((c) => c.code);
@@ -177,8 +182,10 @@ export async function checkShc(
     ok: true,
     facts: {
       format,
-      // The card's `rid` is the certificate id under the issuer's secret key: unreadable here.
+      // The card's `rid` is the certificate id under the issuer's secret key: unreadable here,
+      // but the issuer lists the rids of revoked cards under the key that signed them.
       certificateId: undefined,
+      revocation: { list: 'shc', kid: parts.kid, id: rid },
       name: [...(name?.given ?? []), name?.family ?? ''].join(' ').trim(),
       birthDate: patientEntry.resource.birthDate,
       // The SHC data-minimisation profile carries no dose numbers.
@@ -228,6 +235,8 @@ export async function checkDcc(text: string, keys: InternationalKeys): Promise<S
     facts: {
       format,
       certificateId,
+      // The UVCI holds the certificate id in clear (URN:UVCI:01:IN:TEEKA/<id>): the domestic list applies.
+      revocation: { list: 'domestic', id: certificateId },
       name: [nam.gn, nam.fn ?? nam.fnt].filter(Boolean).join(' '),
       birthDate: dob,
       dose: { n: entry.dn, of: entry.sd },

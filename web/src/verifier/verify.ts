@@ -17,11 +17,19 @@ export type InvalidReason =
   | 'not-yet-valid'
   | 'several-cards';
 
+/** Which revocation list names a certificate, and by which id. */
+export type RevocationLookup =
+  /** The domestic list (GET /api/v1/certificates/revocations), by certificate id: TK1: and EU DCC. */
+  | { list: 'domestic'; id: string }
+  /** The revocation list of the key that signed a SMART Health Card, by the card's `rid`. */
+  | { list: 'shc'; kid: string; id: string };
+
 /** What the verified payload says, and only that (a format leaves out what it does not carry). */
 export interface CertificateFacts {
   format: CertificateFormat;
-  /** Undefined for a SMART Health Card: its revocation id is readable only by the issuer. */
+  /** Undefined for a SMART Health Card: its `rid` is the id under the issuer's secret key. */
   certificateId: string | undefined;
+  revocation: RevocationLookup;
   name: string;
   /** A year ("1990") or a full date, as signed. */
   birthDate: string;
@@ -109,6 +117,7 @@ export async function checkSignature(
     facts: {
       format,
       certificateId: evidence.certificateId,
+      revocation: { list: 'domestic', id: evidence.certificateId },
       name: credential.credentialSubject.name,
       birthDate: credential.credentialSubject.yearOfBirth,
       dose: { n: evidence.dose, of: evidence.totalDoses },
@@ -123,8 +132,7 @@ export function withRevocations(
   revocations: RevocationList | undefined,
 ): Outcome {
   if (!check.ok) return { status: 'invalid', reason: check.reason, format: check.format };
-  const id = check.facts.certificateId;
-  if (id !== undefined && revocations?.ids.has(id)) {
+  if (revocations?.ids.has(check.facts.revocation.id)) {
     return { status: 'revoked', facts: check.facts, revocations };
   }
   return { status: 'valid', facts: check.facts, revocations };
