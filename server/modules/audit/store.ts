@@ -2,30 +2,14 @@ import { type Insertable, sql } from 'kysely';
 
 import type { Db } from '../../db/index.js';
 import type { Hash } from './merkle.js';
-import type { TrailQuery } from './schemas.js';
+import type { TrailQuery, TrailRecord } from './schemas.js';
 import type { AuditTables } from './tables.js';
 
 type NewAuditRow = Insertable<AuditTables['audit_log']>;
 export type TrailFilter = Omit<TrailQuery, 'limit'>;
 
-/** A record exactly as it is hashed into the tree (see canonicalRecordBytes). */
-export interface HashableRecord {
-  id: number;
-  at: string;
-  actor_type: string;
-  actor_id: string | null;
-  actor_role: string | null;
-  actor_org: string | null;
-  jurisdiction: string | null;
-  action: string;
-  subject_type: string | null;
-  subject_id: string | null;
-  outcome: string;
-  reason: string | null;
-  request_id: string | null;
-  client_ip: string | null;
-  details: Record<string, string | number | boolean | null>;
-}
+/** A record exactly as it is hashed into the tree (see recordCanonicalBytes). */
+export type HashableRecord = TrailRecord;
 
 export interface StoredCheckpoint {
   treeSize: number;
