@@ -136,6 +136,8 @@ export async function verifyConsistency(
 }
 
 export const hexToBytes = (hex: string): Uint8Array | undefined =>
-  /^(?:[0-9a-f]{2})*$/.test(hex)
-    ? Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16))
+  hex.length % 2 === 0 && /^[0-9a-f]*$/.test(hex)
+    ? Uint8Array.from({ length: hex.length / 2 }, (_, i) =>
+        parseInt(hex.slice(2 * i, 2 * i + 2), 16),
+      )
     : undefined;
