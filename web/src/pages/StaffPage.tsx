@@ -10,6 +10,7 @@ import { navigate } from '../router';
 import { NationalAdminScreens } from '../staff/admin/NationalAdmin';
 import { PartnerClientsPanel } from '../staff/admin/PartnerClients';
 import { csrf, type Grant, staffApi } from '../staff/api';
+import { AuditorScreens } from '../staff/audit/AuditorScreens';
 import { Desk } from '../staff/desk/Desk';
 import { FacilityAdminScreens } from '../staff/facility/FacilityAdmin';
 
@@ -99,6 +100,14 @@ export function StaffPage() {
       {me.data.grants.some((g) => g.role === 'national-admin' || g.role === 'partner-manager') && (
         <PartnerClientsPanel />
       )}
+      {/* The trail is one national log: auditors held for the whole country read it. */}
+      {me.data.grants.some(
+        (g) =>
+          g.role === 'auditor' &&
+          g.state_id === null &&
+          g.district_id === null &&
+          g.center_id === null,
+      ) && <AuditorScreens />}
     </section>
   );
 }
