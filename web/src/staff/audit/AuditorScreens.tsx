@@ -60,6 +60,8 @@ function CheckpointPanel({ chosen }: { chosen: TrailRecord | null }) {
   const queries = useQueryClient();
   const [earlier, setEarlier] = useState(() => rememberedCheckpoint.get());
   const [fileProblem, setFileProblem] = useState<string | null>(null);
+  // Each "check again" or file chosen runs the checks anew, even on the same checkpoints.
+  const [round, setRound] = useState(0);
   const latest = useQuery({
     queryKey: ['audit', 'checkpoint'],
     queryFn: auditApi.latestCheckpoint,
@@ -70,7 +72,7 @@ function CheckpointPanel({ chosen }: { chosen: TrailRecord | null }) {
   const jwks = keys.data;
 
   const verification = useQuery({
-    queryKey: ['audit', 'verify', checkpoint, earlier],
+    queryKey: ['audit', 'verify', checkpoint, earlier, round],
     enabled: checkpoint !== undefined && jwks !== undefined,
     retry: false,
     staleTime: Infinity,
@@ -103,6 +105,7 @@ function CheckpointPanel({ chosen }: { chosen: TrailRecord | null }) {
     if (!file) return;
     try {
       setEarlier(parseCheckpointDocument(await file.text()));
+      setRound(round + 1);
       setFileProblem(null);
     } catch (error) {
       setFileProblem(error instanceof CheckpointError ? t('audit.badFile') : t('admin.failed'));
@@ -144,6 +147,7 @@ function CheckpointPanel({ chosen }: { chosen: TrailRecord | null }) {
         type="button"
         onClick={() => {
           setEarlier(rememberedCheckpoint.get());
+          setRound(round + 1);
           void queries.invalidateQueries({ queryKey: ['audit', 'checkpoint'] });
         }}
       >
