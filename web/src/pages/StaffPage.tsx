@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
-import { type SyntheticEvent, useCallback, useId, useState } from 'react';
+import { lazy, Suspense, type SyntheticEvent, useCallback, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { ApiError } from '../api';
@@ -10,9 +10,13 @@ import { navigate } from '../router';
 import { NationalAdminScreens } from '../staff/admin/NationalAdmin';
 import { PartnerClientsPanel } from '../staff/admin/PartnerClients';
 import { csrf, type Grant, staffApi } from '../staff/api';
-import { AuditorScreens } from '../staff/audit/AuditorScreens';
 import { Desk } from '../staff/desk/Desk';
 import { FacilityAdminScreens } from '../staff/facility/FacilityAdmin';
+
+// The auditor's checks bring zod, JCS and the proof code: loaded only for auditors.
+const AuditorScreens = lazy(async () => ({
+  default: (await import('../staff/audit/AuditorScreens')).AuditorScreens,
+}));
 
 /** Staff sessions end after 30 minutes without a request (ASVS V7.3; server/modules/staff). */
 const IDLE_MS = 30 * 60_000;
@@ -107,7 +111,11 @@ export function StaffPage() {
           g.state_id === null &&
           g.district_id === null &&
           g.center_id === null,
-      ) && <AuditorScreens />}
+      ) && (
+        <Suspense fallback={<p role="status">{t('app.loading')}</p>}>
+          <AuditorScreens />
+        </Suspense>
+      )}
     </section>
   );
 }
