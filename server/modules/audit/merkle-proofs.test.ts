@@ -70,7 +70,12 @@ describe('verifying RFC 6962 proofs with WebCrypto, as the auditor screen does',
             false,
           );
           expect(
-            await verifyConsistency(sha256, { from: m, to: n, proof: proof.slice(1) }, fromRoot, toRoot),
+            await verifyConsistency(
+              sha256,
+              { from: m, to: n, proof: proof.slice(1) },
+              fromRoot,
+              toRoot,
+            ),
           ).toBe(false);
         }
       }
