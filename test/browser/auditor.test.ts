@@ -90,6 +90,17 @@ describe.runIf(browserAvailable)('the auditor screen in a real browser', () => {
     await page.close();
   });
 
+  it('speaks Hindi, verdict included', async () => {
+    const page = await browser.newPage({ viewport: { width: 360, height: 780 } });
+    await staffLogIn(page, url, auditor, clock);
+    await page.getByTestId('language').selectOption('hi');
+    await page.getByRole('heading', { name: 'ऑडिट ट्रेल और उसका प्रमाण' }).waitFor();
+    await expect.poll(() => verdict(page)).toBe('सत्यापित');
+    await page.getByRole('button', { name: 'और रिकॉर्ड दिखाएँ' }).waitFor();
+    await screenshot(page, 'auditor-hindi-360');
+    await page.close();
+  });
+
   it('shows the trail, pages and filters it, exports and verifies checkpoints, and says when a proof was tampered with, on a 360 px phone', async () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 780 } });
     await staffLogIn(page, url, auditor, clock);
