@@ -1,12 +1,20 @@
 import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 
-import { z } from 'zod';
-
 import type { KeyRing } from '../../crypto/keys.js';
-import { jcs } from './jcs.js';
 import type { StoredCheckpoint } from './store.js';
+import {
+  CHECKPOINT_FORMAT,
+  type CheckpointDocument,
+  CheckpointError,
+  checkpointSignedBytes,
+} from './trail-format.js';
 
-export const CHECKPOINT_FORMAT = 'teeka-audit-checkpoint/v1';
+export {
+  CHECKPOINT_FORMAT,
+  type CheckpointDocument,
+  CheckpointError,
+  parseCheckpointDocument,
+} from './trail-format.js';
 
 /** The derivation purpose of the audit signing key: the same key on every node. */
 export const AUDIT_KEY_PURPOSE = 'audit-checkpoint';
@@ -35,23 +43,9 @@ export function auditKey(keys: KeyRing): AuditKey {
   };
 }
 
-/** The checkpoint as published and exported: everything a witness needs but the key. */
-export interface CheckpointDocument {
-  format: typeof CHECKPOINT_FORMAT;
-  treeSize: number;
-  /** MTH of the first treeSize records, hex. */
-  rootHash: string;
-  issuedAt: string;
-  keyId: string;
-  /** Ed25519 over signedBytes(), base64url. */
-  signature: string;
-}
-
-/** The signed bytes: RFC 8785 (JCS) of every field but the signature. */
-export function signedBytes(checkpoint: Omit<CheckpointDocument, 'signature'>): Buffer {
-  const { format, treeSize, rootHash, issuedAt, keyId } = checkpoint;
-  return jcs({ format, treeSize, rootHash, issuedAt, keyId });
-}
+/** The signed bytes (RFC 8785 of every field but the signature), as a Buffer. */
+export const signedBytes = (checkpoint: Omit<CheckpointDocument, 'signature'>): Buffer =>
+  Buffer.from(checkpointSignedBytes(checkpoint));
 
 export function signCheckpoint(
   key: AuditKey,
@@ -84,37 +78,6 @@ export function toDocument(checkpoint: StoredCheckpoint): CheckpointDocument {
     keyId: checkpoint.keyId,
     signature: checkpoint.signature.toString('base64url'),
   };
-}
-
-export class CheckpointError extends Error {
-  override name = 'CheckpointError';
-}
-
-const documentSchema = z.strictObject({
-  format: z.literal(CHECKPOINT_FORMAT),
-  treeSize: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  rootHash: z.string().regex(/^[0-9a-f]{64}$/),
-  issuedAt: z.string().max(40),
-  keyId: z.string().max(100),
-  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
-});
-
-/** Parses an exported checkpoint; any defect is a CheckpointError naming it. */
-export function parseCheckpointDocument(text: string): CheckpointDocument {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new CheckpointError('The checkpoint file is not valid JSON.');
-  }
-  const parsed = documentSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CheckpointError(
-      `The checkpoint file is malformed: ${issue?.path.join('.') || 'document'}: ${issue?.message ?? 'invalid'}.`,
-    );
-  }
-  return parsed.data;
 }
 
 /** Throws a CheckpointError unless the checkpoint is signed by this audit key. */

@@ -1,11 +1,6 @@
-import * as canonicalizeModule from 'canonicalize';
-
-// The package is CommonJS whose typings declare an ES default export; under NodeNext the
-// callable is the namespace's `default`.
-const serialize = (canonicalizeModule as unknown as { default: (value: unknown) => string })
-  .default;
+import { jcs as canonicalText } from '../certificates/proof-input.js';
 
 /** RFC 8785 JSON Canonicalization Scheme, as UTF-8 bytes. */
 export function jcs(value: unknown): Buffer {
-  return Buffer.from(serialize(value), 'utf8');
+  return Buffer.from(canonicalText(value), 'utf8');
 }

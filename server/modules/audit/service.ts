@@ -1,4 +1,5 @@
 import type { Db } from '../../db/index.js';
+import { TRAIL_PAGE_DEFAULT, type TrailQuery, type TrailRecord } from './schemas.js';
 import type { createAuditStore } from './store.js';
 import type { ActorType, AuditOutcome } from './tables.js';
 
@@ -33,7 +34,7 @@ export interface AuditEvent {
 export type AuditService = ReturnType<typeof createAuditService>;
 
 export function createAuditService({ store }: { store: ReturnType<typeof createAuditStore> }) {
-  return {
+  const service = {
     /** Records one event inside the caller's transaction: no action without its record. */
     async record(tx: Db, event: AuditEvent, context?: RequestContext): Promise<void> {
       await store.insert(tx, {
@@ -73,7 +74,34 @@ export function createAuditService({ store }: { store: ReturnType<typeof createA
         actor: { type: row.actor_type, role: row.actor_role, organisation: row.actor_org },
       }));
     },
+
+    /**
+     * A page of the trail, newest first, for a reader the caller has already allowed. The
+     * read is itself recorded (after the page is read, so a page never holds its own read),
+     * with the filters used and the number of records shown.
+     */
+    async readTrail(
+      tx: Db,
+      reader: AuditActor,
+      { limit = TRAIL_PAGE_DEFAULT, ...filter }: TrailQuery,
+      context?: RequestContext,
+    ): Promise<{ records: TrailRecord[]; next: number | null }> {
+      const rows = await store.trailPage(tx, filter, limit + 1);
+      const records = rows.slice(0, limit);
+      await service.record(
+        tx,
+        {
+          actor: reader,
+          action: 'audit.trail.read',
+          outcome: 'allowed',
+          details: { ...filter, limit, records: records.length },
+        },
+        context,
+      );
+      return { records, next: rows.length > limit ? (records.at(-1)?.id ?? null) : null };
+    },
   };
+  return service;
 }
 
 export interface AccessLogEntry {

@@ -9,6 +9,7 @@ import { type Access, staffActor } from '../staff/access.js';
 import { staffOf } from '../staff/authenticate.js';
 import type { Role } from '../staff/roles.js';
 import type { AuditTrail } from './module.js';
+import { trailQuery, trailResponse } from './schemas.js';
 import type { AuditService } from './service.js';
 
 /** The whole trail is national: auditors and national admins of the country read it. */
@@ -47,7 +48,7 @@ const consistencyResponse = z.object({
 });
 
 /**
- * The audit trail over the staff API: proofs and checkpoints for `auditor` and
+ * The audit trail over the staff API: its records for `auditor`; proofs and checkpoints for `auditor` and
  * `national-admin` (held for the whole country), signing a checkpoint now for national
  * admins with a fresh second factor.
  */
@@ -71,6 +72,31 @@ export function auditStaffRoutes({
   const tags = ['audit'];
 
   return (app, _options, done) => {
+    app.get(
+      '/api/v1/audit/records',
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary:
+            'A page of the audit trail, newest first, filtered by time, action, actor or subject (auditor)',
+          querystring: trailQuery,
+          response: { 200: trailResponse },
+        },
+      },
+      (request) =>
+        db.transaction().execute(async (tx) => {
+          const staff = staffOf(request);
+          // The trail names every actor: auditors alone read it, and each read is recorded.
+          await access.require(tx, staff, {
+            roles: ['auditor'],
+            within: 'country',
+            action: 'audit.trail.read',
+          });
+          return audit.readTrail(tx, staffActor(staff), request.query, requestContext(request));
+        }),
+    );
+
     app.get(
       '/api/v1/audit/records/:recordId/inclusion-proof',
       {

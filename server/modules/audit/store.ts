@@ -2,28 +2,14 @@ import { type Insertable, sql } from 'kysely';
 
 import type { Db } from '../../db/index.js';
 import type { Hash } from './merkle.js';
+import type { TrailQuery, TrailRecord } from './schemas.js';
 import type { AuditTables } from './tables.js';
 
 type NewAuditRow = Insertable<AuditTables['audit_log']>;
+export type TrailFilter = Omit<TrailQuery, 'limit'>;
 
-/** A record exactly as it is hashed into the tree (see canonicalRecordBytes). */
-export interface HashableRecord {
-  id: number;
-  at: string;
-  actor_type: string;
-  actor_id: string | null;
-  actor_role: string | null;
-  actor_org: string | null;
-  jurisdiction: string | null;
-  action: string;
-  subject_type: string | null;
-  subject_id: string | null;
-  outcome: string;
-  reason: string | null;
-  request_id: string | null;
-  client_ip: string | null;
-  details: Record<string, string | number | boolean | null>;
-}
+/** A record exactly as it is hashed into the tree (see recordCanonicalBytes). */
+export type HashableRecord = TrailRecord;
 
 export interface StoredCheckpoint {
   treeSize: number;
@@ -39,28 +25,25 @@ const bytes = (value: Uint8Array): Buffer =>
 
 export function createAuditStore() {
   const hashable = (tx: Db) =>
-    tx
-      .selectFrom('audit_log')
-      .select([
-        'id',
-        // Microseconds in UTC, as text: a JavaScript Date would drop them, and a change to
-        // them must change the hash.
-        sql<string>`to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('at'),
-        'actor_type',
-        'actor_id',
-        'actor_role',
-        'actor_org',
-        'jurisdiction',
-        'action',
-        'subject_type',
-        'subject_id',
-        'outcome',
-        'reason',
-        'request_id',
-        'client_ip',
-        'details',
-      ])
-      .orderBy('id');
+    tx.selectFrom('audit_log').select([
+      'id',
+      // Microseconds in UTC, as text: a JavaScript Date would drop them, and a change to
+      // them must change the hash.
+      sql<string>`to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('at'),
+      'actor_type',
+      'actor_id',
+      'actor_role',
+      'actor_org',
+      'jurisdiction',
+      'action',
+      'subject_type',
+      'subject_id',
+      'outcome',
+      'reason',
+      'request_id',
+      'client_ip',
+      'details',
+    ]);
 
   return {
     async insert(tx: Db, row: NewAuditRow): Promise<void> {
@@ -74,9 +57,27 @@ export function createAuditStore() {
       limit: number,
       upToId?: number,
     ): Promise<HashableRecord[]> {
-      let query = hashable(tx).where('id', '>', afterId);
+      let query = hashable(tx).where('id', '>', afterId).orderBy('id');
       if (upToId !== undefined) query = query.where('id', '<=', upToId);
       return query.limit(limit).execute();
+    },
+
+    /** A page of the trail, newest first: up to `limit` records matching every filter given. */
+    async trailPage(tx: Db, filter: TrailFilter, limit: number): Promise<HashableRecord[]> {
+      let query = hashable(tx);
+      if (filter.before !== undefined) query = query.where('id', '<', filter.before);
+      if (filter.from !== undefined) query = query.where('at', '>=', new Date(filter.from));
+      if (filter.to !== undefined) query = query.where('at', '<', new Date(filter.to));
+      if (filter.action !== undefined) query = query.where('action', '=', filter.action);
+      if (filter.actor !== undefined) {
+        query = query.where('actor_type', '=', 'staff').where('actor_id', '=', filter.actor);
+      }
+      if (filter.subject_type !== undefined) {
+        query = query.where('subject_type', '=', filter.subject_type);
+      }
+      if (filter.subject_id !== undefined)
+        query = query.where('subject_id', '=', filter.subject_id);
+      return query.orderBy('id', 'desc').limit(limit).execute();
     },
 
     /** The highest record id this transaction can see (committed). */

@@ -7,7 +7,6 @@ import {
   signCheckpoint,
   toDocument,
 } from './checkpoint.js';
-import { jcs } from './jcs.js';
 import {
   combineSubtrees,
   completeSubtrees,
@@ -20,13 +19,11 @@ import {
   type Range,
 } from './merkle.js';
 import type { AuditStore, HashableRecord } from './store.js';
+import { recordCanonicalBytes } from './trail-format.js';
 
-/**
- * The canonical bytes of a record: RFC 8785 (JCS) of its columns (all but txid, which only
- * orders sequencing), `at` as UTC text with microseconds. docs/audit.md documents it.
- */
+/** The canonical bytes of a record (trail-format.ts), as a Buffer. */
 export function canonicalRecordBytes(record: HashableRecord): Buffer {
-  return jcs({ v: 1, ...record });
+  return Buffer.from(recordCanonicalBytes(record));
 }
 
 export const recordLeafHash = (record: HashableRecord): Hash =>

@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { type SyntheticEvent, useCallback, useId, useState } from 'react';
+import { lazy, Suspense, type SyntheticEvent, useCallback, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { ApiError } from '../api';
@@ -14,6 +14,11 @@ import { CorrectionsPanel } from '../staff/corrections/Corrections';
 import { Desk } from '../staff/desk/Desk';
 import { FacilityAdminScreens } from '../staff/facility/FacilityAdmin';
 import { placeOf } from '../staff/place';
+
+// The auditor's checks bring zod, JCS and the proof code: loaded only for auditors.
+const AuditorScreens = lazy(async () => ({
+  default: (await import('../staff/audit/AuditorScreens')).AuditorScreens,
+}));
 
 /** Staff sessions end after 30 minutes without a request (ASVS V7.3; server/modules/staff). */
 const IDLE_MS = 30 * 60_000;
@@ -95,6 +100,18 @@ export function StaffPage() {
       {me.data.grants.some((g) => g.role === 'national-admin') && <NationalAdminScreens />}
       {me.data.grants.some((g) => g.role === 'national-admin' || g.role === 'partner-manager') && (
         <PartnerClientsPanel />
+      )}
+      {/* The trail is one national log: auditors held for the whole country read it. */}
+      {me.data.grants.some(
+        (g) =>
+          g.role === 'auditor' &&
+          g.state_id === null &&
+          g.district_id === null &&
+          g.center_id === null,
+      ) && (
+        <Suspense fallback={<p role="status">{t('app.loading')}</p>}>
+          <AuditorScreens />
+        </Suspense>
       )}
     </section>
   );
