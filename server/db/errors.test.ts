@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { engine, freshDatabase } from '../../test/helpers/db.js';
 import { freePort } from '../../test/helpers/process.js';
 import { Unavailable } from '../http/errors.js';
 import { databaseRefusal } from './errors.js';
@@ -103,6 +104,47 @@ describe('databaseRefusal', () => {
     });
     expect(databaseRefusal(new AggregateError([refused], ''))).toMatchObject(outage);
   });
+
+  it.each(['40001', '40P01'])(
+    'answers %s (the transaction lost to a concurrent one) as database-conflict, Retry-After 1',
+    (code) => {
+      expect(databaseRefusal(Object.assign(new Error('lost'), { code }))).toMatchObject({
+        status: 503,
+        code: 'database-conflict',
+        extra: { retryAfterSeconds: 1 },
+      });
+    },
+  );
+
+  it.runIf(engine === 'postgres')(
+    'answers a real deadlock between two transactions as database-conflict',
+    async () => {
+      const database = await freshDatabase(2);
+      const clients = [new pg.Client(database.url), new pg.Client(database.url)];
+      try {
+        await Promise.all(clients.map((c) => c.connect()));
+        const [a, b] = clients as [pg.Client, pg.Client];
+        await a.query('CREATE TABLE locks (id int PRIMARY KEY); INSERT INTO locks VALUES (1), (2)');
+        await a.query('BEGIN');
+        await b.query('BEGIN');
+        await a.query('SELECT * FROM locks WHERE id = 1 FOR UPDATE');
+        await b.query('SELECT * FROM locks WHERE id = 2 FOR UPDATE');
+        // Each waits for the row the other holds: PostgreSQL ends one with 40P01.
+        const outcomes = await Promise.allSettled([
+          a.query('SELECT * FROM locks WHERE id = 2 FOR UPDATE'),
+          b.query('SELECT * FROM locks WHERE id = 1 FOR UPDATE'),
+        ]);
+        const lost = outcomes.filter((o) => o.status === 'rejected');
+        expect(lost).toHaveLength(1);
+        const error: unknown = (lost[0] as PromiseRejectedResult).reason;
+        expect(error).toMatchObject({ code: '40P01' });
+        expect(databaseRefusal(error)).toMatchObject({ status: 503, code: 'database-conflict' });
+      } finally {
+        await Promise.all(clients.map((c) => c.end()));
+        await database.close();
+      }
+    },
+  );
 
   it('leaves every other error alone: a constraint violation, a bug, a non-error', () => {
     expect(

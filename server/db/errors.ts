@@ -18,6 +18,12 @@ const UNREACHABLE_CODES = new Set([
 ]);
 
 /**
+ * deadlock_detected (40P01) and serialization_failure (40001): the database rolled the
+ * transaction back in favour of a concurrent one, so the same request again can succeed.
+ */
+const LOST_TO_A_CONCURRENT_CHANGE = new Set(['40P01', '40001']);
+
+/**
  * node-postgres says these in words only: a connection lost mid-query, a connection not
  * made within the connect timeout, and a full pool that freed no client within it.
  */
@@ -52,6 +58,13 @@ function unreachable(error: object): boolean {
  */
 export function databaseRefusal(error: unknown): Unavailable | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
+  if (LOST_TO_A_CONCURRENT_CHANGE.has((error as { code?: unknown }).code as string)) {
+    return new Unavailable(
+      'Another change to the same records was made at the same moment; try again.',
+      'database-conflict',
+      1,
+    );
+  }
   if ((error as { code?: unknown }).code === QUERY_CANCELED) {
     return new Unavailable(
       'The database is too busy to answer in time; try again shortly.',
