@@ -23,6 +23,15 @@ const UNREACHABLE_CODES = new Set([
  */
 const LOST_TO_A_CONCURRENT_CHANGE = new Set(['40P01', '40001']);
 
+/** Whether the database rolled the transaction back for a concurrent one (run it again). */
+export function lostToAConcurrentChange(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    LOST_TO_A_CONCURRENT_CHANGE.has((error as { code?: unknown }).code as string)
+  );
+}
+
 /**
  * node-postgres says these in words only: a connection lost mid-query, a connection not
  * made within the connect timeout, and a full pool that freed no client within it.
@@ -58,7 +67,7 @@ function unreachable(error: object): boolean {
  */
 export function databaseRefusal(error: unknown): Unavailable | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  if (LOST_TO_A_CONCURRENT_CHANGE.has((error as { code?: unknown }).code as string)) {
+  if (lostToAConcurrentChange(error)) {
     return new Unavailable(
       'Another change to the same records was made at the same moment; try again.',
       'database-conflict',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { lostToAConcurrentChange } from '../../db/errors.js';
 import type { Db } from '../../db/index.js';
 import { AppError, Conflict, Invalid, NotFound } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
@@ -20,8 +21,6 @@ const POOL: Record<number, SeatPool> = { 1: 'dose1', 2: 'dose2', 3: 'precaution'
 const poolOf = (dose: number): SeatPool => POOL[dose] ?? 'precaution';
 const asDose = (dose: number) => (dose === 1 || dose === 2 ? dose : 3);
 
-/** PostgreSQL gave up on a transaction that may simply be run again. */
-const RETRYABLE = new Set(['40P01', '40001']);
 const ATTEMPTS = 5;
 const pgCode = (error: unknown) =>
   typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
@@ -67,7 +66,7 @@ export function createAppointmentService({
       try {
         return await db.transaction().execute(work);
       } catch (error) {
-        if (RETRYABLE.has(String(pgCode(error))) && attempt < ATTEMPTS) continue;
+        if (lostToAConcurrentChange(error) && attempt < ATTEMPTS) continue;
         const refusal =
           error instanceof AppError
             ? error

@@ -1,3 +1,4 @@
+import { lostToAConcurrentChange } from '../../db/errors.js';
 import type { Db } from '../../db/index.js';
 import { AppError, Conflict, Forbidden } from '../../http/errors.js';
 import { withAudit } from '../audit/denied.js';
@@ -21,8 +22,6 @@ export const AEFI_READERS: readonly Role[] = [
 /** Who decides corrections: the district admin of the centre of the latest dose. */
 export const CORRECTION_DECIDERS: readonly Role[] = ['district-admin'];
 
-/** PostgreSQL gave up on a transaction that may simply be run again. */
-const RETRYABLE = new Set(['40P01', '40001']);
 const ATTEMPTS = 5;
 const pgField = (error: unknown, field: 'code' | 'constraint') =>
   typeof error === 'object' && error !== null && field in error
@@ -60,7 +59,7 @@ export function createDecide(db: Db) {
       try {
         return await db.transaction().execute(work);
       } catch (error) {
-        if (RETRYABLE.has(pgField(error, 'code') ?? '') && attempt < ATTEMPTS) continue;
+        if (lostToAConcurrentChange(error) && attempt < ATTEMPTS) continue;
         const refusal = error instanceof AppError ? error : raceRefusal(error);
         if (!refusal) throw error;
         if (refusal instanceof Forbidden) throw refusal;
