@@ -158,4 +158,20 @@ describe('HTTP platform', () => {
     expect(all).not.toContain('super-secret-token-value');
     expect(all).not.toContain('secret-cookie-value');
   });
+
+  it('never logs a number a caller put in the path or the query string', async () => {
+    const before = t.logs.length;
+    const inPath = await t.app.inject({ url: '/api/v2/nothing/9876543210/234567890123' });
+    expect(inPath.statusCode).toBe(404);
+    const inQuery = await t.app.inject({
+      url: '/api/v2/appointment/sessions/public/findByPin?pincode=560001&date=01-01-2027&mobile=9876543211',
+    });
+    expect(inQuery.statusCode).toBe(400);
+    const logged = t.logs.slice(before).join('');
+    expect(logged).toContain('/api/v2/nothing/XXXXXX3210/XXXXXXXX0123');
+    expect(logged).toContain('/findByPin?[query not logged]');
+    for (const number of ['9876543210', '234567890123', '9876543211', '560001']) {
+      expect(logged).not.toContain(number);
+    }
+  });
 });
