@@ -165,6 +165,27 @@ describe('certificate signing keys over HTTP', () => {
     expect(jwks.json<{ keys: { kid: string }[] }>().keys.map((k) => k.kid)).toContain(key.kid);
   });
 
+  it('two rotations of one format at the same moment: each answers 200 with its own generation, or the loser 409, never a 5xx', async () => {
+    const before = currentOf((await signingKeys(w.national)).json<SigningKeys>(), 'vc');
+    await w.stepUp(w.national);
+    const answers = await Promise.all([
+      rotate(w.national, { format: 'vc' }),
+      rotate(w.national, { format: 'vc' }),
+    ]);
+    const won = answers.filter((a) => a.statusCode === 200);
+    const lost = answers.filter((a) => a.statusCode !== 200);
+    expect(won.length).toBeGreaterThan(0);
+    for (const answer of lost) {
+      expect(answer.statusCode).toBe(409);
+      expect(answer.json()).toMatchObject({ code: 'key-rotation-raced' });
+    }
+    const generations = won.map((a) => a.json<{ generation: number }>().generation).sort();
+    const first = (before?.generation ?? 0) + 1;
+    expect(generations).toEqual(won.length === 2 ? [first, first + 1] : [first]);
+    const after = currentOf((await signingKeys(w.national)).json<SigningKeys>(), 'vc');
+    expect(after?.generation).toBe(first + won.length - 1);
+  });
+
   it('stays on while the public and citizen APIs are switched off: it is a staff route', async () => {
     const killSwitch = (target: string, state: 'on' | 'off') =>
       w.t.app.inject({
