@@ -5,16 +5,11 @@ import { type KeyRing, loadKeyRing } from '../crypto/keys.js';
 import type { Db } from '../db/index.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openConfiguredDatabase } from '../db/open.js';
-import { createAuditModule } from '../modules/audit/module.js';
-import { createFormatKeys } from '../modules/certificates/format-keys.js';
-import { createFormatKeyStore } from '../modules/certificates/format-store.js';
-import { createIssuerKeys } from '../modules/certificates/issuer-keys.js';
+import { KEY_FORMATS, type KeyFormat } from '../modules/certificates/key-rotation.js';
+import { createCertificateModule } from '../modules/certificates/module.js';
 import { issuerIdentity } from '../modules/certificates/service.js';
-import { createCertificateStore } from '../modules/certificates/store.js';
 import { systemClock } from '../platform/clock.js';
-
-export const KEY_FORMATS = ['vc', 'shc', 'dcc'] as const;
-export type KeyFormat = (typeof KEY_FORMATS)[number];
+import { createLimits } from '../platform/limits.js';
 
 const DESCRIBED: Record<KeyFormat, string> = {
   vc: 'W3C VC certificates are now signed with',
@@ -27,35 +22,18 @@ export async function rotateKey(
   db: Db,
   { ring, issuerHost, format }: { ring: KeyRing; issuerHost: string; format: KeyFormat },
 ): Promise<string> {
-  return db.transaction().execute(async (tx) => {
-    let created: { kid: string; generation: number; shown: string };
-    if (format === 'vc') {
-      const issuerKeys = createIssuerKeys({
-        store: createCertificateStore(),
-        keys: ring,
-        clock: systemClock,
-        issuer: issuerIdentity(issuerHost).did,
-      });
-      const key = await issuerKeys.rotate(tx);
-      created = { kid: key.kid, generation: key.generation, shown: key.verificationMethod };
-    } else {
-      const formatKeys = createFormatKeys({
-        store: createFormatKeyStore(),
-        keys: ring,
-        clock: systemClock,
-        issuerHost,
-      });
-      const key = await formatKeys.rotate(tx, format);
-      created = { kid: key.kid, generation: key.generation, shown: key.kid };
-    }
-    await createAuditModule().service.record(tx, {
-      actor: { type: 'system', id: 'teeka-cli' },
-      action: 'certificate-key.rotate',
-      outcome: 'allowed',
-      details: { format, key_id: created.kid, generation: created.generation },
-    });
-    return `${DESCRIBED[format]} ${created.shown} (generation ${created.generation}).`;
+  const { keyRotation } = createCertificateModule({
+    db,
+    limits: createLimits({ redisUrl: undefined, namespace: 'teeka-cli' }),
+    clock: systemClock,
+    config: { issuerHost },
+    keys: ring,
   });
+  const key = await db
+    .transaction()
+    .execute((tx) => keyRotation.rotate(tx, format, { type: 'system', id: 'teeka-cli' }));
+  const shown = format === 'vc' ? `${issuerIdentity(issuerHost).did}#${key.kid}` : key.kid;
+  return `${DESCRIBED[format]} ${shown} (generation ${key.generation}).`;
 }
 
 async function rotateConfigured(config: Config, format: KeyFormat): Promise<string> {

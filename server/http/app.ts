@@ -343,6 +343,13 @@ export async function buildApp({ config, database, logger, clock = systemClock }
       requireStepUp: staff.requireStepUp,
     }),
   );
+  await app.register(
+    certificates.keyRoutes({
+      access: staff.access,
+      authenticate: staff.authenticate,
+      requireStepUp: staff.requireStepUp,
+    }),
+  );
 
   await app.register(fastifyStatic, { root: webRoot, wildcard: false });
 

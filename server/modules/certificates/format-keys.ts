@@ -14,6 +14,7 @@ import * as x509 from '@peculiar/x509';
 
 import { decryptField, encryptField, type KeyRing } from '../../crypto/keys.js';
 import type { Db } from '../../db/index.js';
+import { Conflict } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
 import type { FormatKeyRow, FormatKeyStore } from './format-store.js';
 import type { KeySeries } from './tables.js';
@@ -269,11 +270,14 @@ export function createFormatKeys({
       return (await load(db)).series.get(format) ?? [];
     },
 
-    /** `teeka keys rotate --format shc|dcc`: a new generation signs; the old ones stay published. */
+    /** Key rotation (key-rotation.ts): a new generation signs; the old ones stay published. */
     async rotate(db: Db, format: SigningFormat): Promise<FormatKey> {
       const next = (await store.newestGeneration(db, format)) + 1;
       if (!(await create(db, format, next))) {
-        throw new Error('Another rotation added the same key generation; run it again.');
+        throw new Conflict(
+          'Another rotation added the same key generation at the same moment; run it again.',
+          'key-rotation-raced',
+        );
       }
       const newest = (await load(db)).series.get(format)?.at(-1);
       if (!newest) throw new Error(`The new ${format} key could not be loaded`);

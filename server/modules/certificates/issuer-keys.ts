@@ -2,6 +2,7 @@ import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject } fro
 
 import { decryptField, encryptField, type KeyRing } from '../../crypto/keys.js';
 import type { Db } from '../../db/index.js';
+import { Conflict } from '../../http/errors.js';
 import type { Clock } from '../../platform/clock.js';
 import type { CertificateStore } from './store.js';
 import { publicKeyFromRaw, rawPublicKey } from './vc.js';
@@ -9,7 +10,7 @@ import { publicKeyFromRaw, rawPublicKey } from './vc.js';
 const PRIVATE_KEY_PURPOSE = 'certificate-signing-key';
 /**
  * How long a node signs with the key it loaded before looking for a newer generation:
- * `teeka keys rotate` runs in another process, so every node picks the new key up within this.
+ * a rotation (the CLI or another node) happens elsewhere, so every node picks the new key up within this.
  */
 const CURRENT_KEY_TTL_MS = 60_000;
 
@@ -134,12 +135,15 @@ export function createIssuerKeys({
       return [...state.byMethod.values()];
     },
 
-    /** `teeka keys rotate`: a new generation becomes the signing key; the old ones stay. */
+    /** Key rotation (key-rotation.ts): a new generation becomes the signing key; the old ones stay. */
     async rotate(db: Db): Promise<IssuerKey> {
       const state = await load(db);
       const next = (state.newest?.generation ?? 0) + 1;
       if (!(await addGeneration(db, next))) {
-        throw new Error('Another rotation added the same key generation; run it again.');
+        throw new Conflict(
+          'Another rotation added the same key generation at the same moment; run it again.',
+          'key-rotation-raced',
+        );
       }
       const after = await load(db);
       if (!after.newest) throw new Error('The new certificate key could not be loaded');

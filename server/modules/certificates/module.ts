@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/index.js';
@@ -6,11 +6,14 @@ import type { Platform } from '../../platform/platform.js';
 import { createAuditModule } from '../audit/module.js';
 import type { BeneficiaryService } from '../beneficiaries/service.js';
 import type { CitizenGuard } from '../citizen-auth/guard.js';
+import type { Access, StaffPrincipal } from '../staff/access.js';
 import { certificateDownloadRoutes } from './downloads.js';
 import { createFormatKeys } from './format-keys.js';
 import { createFormatKeyStore } from './format-store.js';
 import { createInternationalCertificates } from './international.js';
 import { createIssuerKeys } from './issuer-keys.js';
+import { createKeyRotation } from './key-rotation.js';
+import { signingKeyRoutes } from './key-routes.js';
 import { createPdfCache } from './pdf-cache.js';
 import { certificateRoutes } from './routes.js';
 import { createCertificateService, issuerIdentity } from './service.js';
@@ -64,12 +67,15 @@ export function createCertificateModule({
   });
   /** Any of the three formats (W3C VC, SMART Health Card, EU DCC), saying which it was. */
   const verifyAny = (tx: Db, qrText: string) => international.verifyAny(tx, qrText, service);
+  // On this module's own key instances, so a rotation here signs on this node at once.
+  const keyRotation = createKeyRotation({ issuerKeys, formatKeys, audit });
   return {
     service,
     verifyAny,
     issuerKeys,
     formatKeys,
     international,
+    keyRotation,
     /** Kept PDFs; its `consumer` renders each issued certificate's PDF ahead of a download. */
     pdfs,
     routes: certificateRoutes({ db, service, international, shcRevocations, verifyLimiter }),
@@ -94,6 +100,12 @@ export function createCertificateModule({
         }),
         ...deps,
       }),
+    /** The national admin's signing keys: read them, rotate one (step-up). */
+    keyRoutes: (deps: {
+      access: Access;
+      authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+      requireStepUp: (staff: StaffPrincipal, action: string) => void;
+    }) => signingKeyRoutes({ db, rotation: keyRotation, ...deps }),
   };
 }
 

@@ -1,11 +1,20 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { TFunction } from 'i18next';
 import { type SyntheticEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { SCOPES } from '../../../../server/modules/partners/scopes.js';
+import { ApiError } from '../../api';
 import { FormProblem, TextField } from '../../components/TextField';
-import { nationalAdminApi, partnerAdminApi, type PartnerClient, type SwitchedOff } from './api';
-import { StepUpField, useStepUpAction } from './step-up';
+import {
+  KEY_FORMATS,
+  type KeyFormat,
+  nationalAdminApi,
+  partnerAdminApi,
+  type PartnerClient,
+  type SwitchedOff,
+} from './api';
+import { problemOf, StepUpField, useStepUpAction } from './step-up';
 
 const SURFACES = ['all-partners', 'public', 'citizen'];
 const SCOPE_TARGETS = SCOPES.map((s) => `scope:${s}`);
@@ -259,14 +268,112 @@ export function ForceResetPanel() {
   );
 }
 
-/** Key rotation is offered only as a CLI on the server: the screen says how, it does not do it. */
-export function KeyRotationHelp() {
+/** Rotation's own refusal in words; the others as every sensitive action says them. */
+function rotationProblem(error: unknown, t: TFunction): string {
+  if (error instanceof ApiError && error.code === 'key-rotation-raced')
+    return t('admin.keys.raced');
+  return problemOf(error, t);
+}
+
+/** The key each certificate format signs with now, and a rotation to a new one (step-up). */
+export function KeyRotationPanel() {
   const { t } = useTranslation();
   const id = useId();
+  const queries = useQueryClient();
+  const keys = useQuery({ queryKey: ['admin', 'keys'], queryFn: nationalAdminApi.signingKeys });
+  const [format, setFormat] = useState<KeyFormat>('vc');
+  const [sure, setSure] = useState(false);
+  const { code, setCode, busy, problem, done, setDone, run } = useStepUpAction(rotationProblem);
+  const caption = t('admin.keys.caption');
+
+  async function submit(event: SyntheticEvent) {
+    event.preventDefault();
+    await run(
+      async () => {
+        const rotated = await nationalAdminApi.rotateKey(format);
+        setDone(
+          t(`admin.keys.done.${rotated.format}`, {
+            kid: rotated.kid,
+            generation: rotated.generation,
+          }),
+        );
+        setSure(false);
+        await queries.invalidateQueries({ queryKey: ['admin', 'keys'] });
+      },
+      sure ? null : t('admin.keys.confirmFirst'),
+    );
+  }
+
   return (
     <section aria-labelledby={`${id}-title`} className="panel">
       <h2 id={`${id}-title`}>{t('admin.keys.title')}</h2>
       <p className="hint">{t('admin.keys.help')}</p>
+      {keys.isPending && <p role="status">{t('app.loading')}</p>}
+      {keys.isError && <p className="error">{t('admin.failed')}</p>}
+      {keys.data && (
+        <div className="table-scroll" tabIndex={0} role="region" aria-label={caption}>
+          <table data-testid="signing-keys">
+            <caption>{caption}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('admin.keys.format')}</th>
+                <th scope="col">{t('admin.keys.kid')}</th>
+                <th scope="col">{t('admin.keys.generation')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.data.keys.map((key) => (
+                <tr key={key.format} data-format={key.format}>
+                  <th scope="row">{t(`admin.keys.formats.${key.format}`)}</th>
+                  {key.current ? (
+                    <>
+                      <td className="kid">{key.current.kid}</td>
+                      <td>
+                        {t('admin.keys.generationOf', {
+                          generation: key.current.generation,
+                          published: key.published.length,
+                        })}
+                      </td>
+                    </>
+                  ) : (
+                    <td colSpan={2}>{t('admin.keys.none')}</td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <div className="field">
+          <label htmlFor={`${id}-format`}>{t('admin.keys.choose')}</label>
+          <select
+            id={`${id}-format`}
+            value={format}
+            onChange={(e) => setFormat(e.target.value as KeyFormat)}
+          >
+            {KEY_FORMATS.map((name) => (
+              <option key={name} value={name}>
+                {t(`admin.keys.formats.${name}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <label className="check">
+          <input type="checkbox" checked={sure} onChange={(e) => setSure(e.target.checked)} />
+          {t('admin.keys.confirm')}
+        </label>
+        <StepUpField code={code} setCode={setCode} />
+        <FormProblem problem={problem} />
+        {done && (
+          <p role="status" className="breakable" data-testid="key-rotated">
+            {done}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? t('admin.working') : t('admin.keys.submit')}
+        </button>
+      </form>
     </section>
   );
 }
@@ -277,7 +384,7 @@ export function NationalAdminScreens() {
     <>
       <KillSwitchPanel />
       <ForceResetPanel />
-      <KeyRotationHelp />
+      <KeyRotationPanel />
     </>
   );
 }

@@ -17,6 +17,16 @@ export interface KillSwitchState {
 
 const KILL_SWITCH = '/api/v1/admin/kill-switch';
 
+export const KEY_FORMATS = ['vc', 'shc', 'dcc'] as const;
+export type KeyFormat = (typeof KEY_FORMATS)[number];
+export interface KeyGeneration {
+  kid: string;
+  generation: number;
+}
+export interface SigningKeys {
+  keys: { format: KeyFormat; current: KeyGeneration | null; published: KeyGeneration[] }[];
+}
+
 /** A fresh second factor: the server asks for one within 5 minutes of each sensitive action. */
 export const stepUp = (code: string) => staffPost('/api/v1/staff/auth/step-up', { code });
 
@@ -29,6 +39,9 @@ export const nationalAdminApi = {
     staffPost<{ accounts: number; sessionsRevoked: number }>('/api/v1/staff/force-reset', {
       all: true,
     }),
+  signingKeys: () => request<SigningKeys>('/api/v1/admin/keys'),
+  rotateKey: (format: KeyFormat) =>
+    staffPost<KeyGeneration & { format: KeyFormat }>('/api/v1/admin/keys/rotate', { format }),
 };
 
 export interface PartnerClient {
