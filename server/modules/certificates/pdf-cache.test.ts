@@ -142,24 +142,9 @@ describe('certificate PDFs rendered by the certificate.issued consumer', () => {
     const before = await download(token, ref);
     expect(before.statusCode).toBe(200);
 
-    const asked = await w.t.app.inject({
-      method: 'POST',
-      url: '/api/v1/me/corrections',
-      headers: w.bearer(token),
-      payload: { beneficiary_reference_id: ref, name: 'Corrected Name', reason: 'Misspelt' },
+    const { new_certificate_id: corrected } = await w.approvedCorrection(token, ref, {
+      name: 'Corrected Name',
     });
-    expect(asked.statusCode).toBe(201);
-    const { request_id: requestId } = asked.json<{ request_id: string }>();
-    w.clock.advance(6 * 60_000);
-    const admin = await w.relogin(w.bbmp);
-    await w.stepUp(admin);
-    const approved = await w.t.app.inject({
-      method: 'POST',
-      url: `/api/v1/vaccinations/corrections/${requestId}/approve`,
-      headers: admin.headers,
-    });
-    expect(approved.statusCode).toBe(200);
-    const { new_certificate_id: corrected } = approved.json<{ new_certificate_id: string }>();
     expect(corrected).not.toBe(certificateId);
     await consume((await issuedEvent(corrected)).id);
 

@@ -94,28 +94,7 @@ describe('kept dose counts', () => {
     const { token, ids } = await vaccinated(1, 1990);
     const ref = ids[0] ?? '';
     const before = await kept(w.t.database.db);
-    const asked = await w.t.app.inject({
-      method: 'POST',
-      url: '/api/v1/me/corrections',
-      headers: w.bearer(token),
-      payload: {
-        beneficiary_reference_id: ref,
-        gender_id: 1,
-        birth_year: '1958',
-        reason: 'Gender and year of birth recorded wrongly',
-      },
-    });
-    expect(asked.statusCode, asked.body).toBe(201);
-    const { request_id: requestId } = asked.json<{ request_id: string }>();
-    w.clock.advance(6 * 60_000);
-    const admin = await w.relogin(w.bbmp);
-    await w.stepUp(admin);
-    const approved = await w.t.app.inject({
-      method: 'POST',
-      url: `/api/v1/vaccinations/corrections/${requestId}/approve`,
-      headers: admin.headers,
-    });
-    expect(approved.statusCode, approved.body).toBe(200);
+    await w.approvedCorrection(token, ref, { gender_id: 1, birth_year: '1958' });
 
     const after = await kept(w.t.database.db);
     expect(after['gender 1']).toBe((before['gender 1'] ?? 0) + 1);

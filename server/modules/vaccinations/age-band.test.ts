@@ -77,20 +77,7 @@ describe('age band at the dose', () => {
   it('follows an approved correction of the birth year', async () => {
     const { token, ref } = await vaccinated(1996);
     expect(await bandOf(ref)).toBe('18-44');
-    const asked = await w.t.app.inject({
-      method: 'POST',
-      url: '/api/v1/me/corrections',
-      headers: w.bearer(token),
-      payload: { beneficiary_reference_id: ref, birth_year: '1961', reason: 'Typed 1996 for 1961' },
-    });
-    expect(asked.statusCode, asked.body).toBe(201);
-    await w.stepUp(w.bbmp);
-    const approved = await w.t.app.inject({
-      method: 'POST',
-      url: `/api/v1/vaccinations/corrections/${asked.json<{ request_id: string }>().request_id}/approve`,
-      headers: w.bbmp.headers,
-    });
-    expect(approved.statusCode, approved.body).toBe(200);
+    await w.approvedCorrection(token, ref, { birth_year: '1961' });
     expect(await bandOf(ref)).toBe('60+');
   });
 });
