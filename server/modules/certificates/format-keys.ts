@@ -279,7 +279,10 @@ export function createFormatKeys({
           'key-rotation-raced',
         );
       }
-      const newest = (await load(db)).series.get(format)?.at(-1);
+      const after = await load(db);
+      // The caller's transaction may still roll the new key back: look again next time.
+      after.at = Number.NEGATIVE_INFINITY;
+      const newest = after.series.get(format)?.at(-1);
       if (!newest) throw new Error(`The new ${format} key could not be loaded`);
       return newest;
     },

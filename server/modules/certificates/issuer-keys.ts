@@ -146,6 +146,8 @@ export function createIssuerKeys({
         );
       }
       const after = await load(db);
+      // The caller's transaction may still roll the new key back: look again next time.
+      after.at = Number.NEGATIVE_INFINITY;
       if (!after.newest) throw new Error('The new certificate key could not be loaded');
       return after.newest;
     },

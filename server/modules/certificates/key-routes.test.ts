@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { auditRows, type Session } from '../../../test/helpers/staff.js';
 import { type VaccinationWorld, vaccinationWorld } from '../../../test/helpers/vaccinations.js';
+import { loadConfig } from '../../config.js';
+import { createKeyRing, parseMasterKeys } from '../../crypto/keys.js';
+import { createLimits } from '../../platform/limits.js';
+import { createCertificateModule } from './module.js';
 
 let w: VaccinationWorld;
 let karnataka: Session;
@@ -205,5 +209,35 @@ describe('certificate signing keys over HTTP', () => {
       expect((await killSwitch('public', 'off')).statusCode).toBe(200);
       expect((await killSwitch('citizen', 'off')).statusCode).toBe(200);
     }
+  });
+});
+
+describe('a rotation whose transaction rolls back', () => {
+  it('leaves this node signing with the key still stored, for every format', async () => {
+    const { db } = w.t.database;
+    // A node of its own, whose key caches this test reads.
+    const { keyRotation, issuerKeys, formatKeys } = createCertificateModule({
+      db,
+      limits: createLimits({}),
+      clock: w.clock,
+      keys: createKeyRing(parseMasterKeys(w.masterKey, 'TEEKA_MASTER_KEY')),
+      config: loadConfig({ NODE_ENV: 'test' }),
+    });
+    const signing = async () => ({
+      vc: (await issuerKeys.current(db)).kid,
+      shc: (await formatKeys.current(db, 'shc')).kid,
+      dcc: (await formatKeys.current(db, 'dcc')).kid,
+    });
+    const before = await signing();
+    for (const format of ['vc', 'shc', 'dcc'] as const) {
+      await expect(
+        db.transaction().execute(async (tx) => {
+          await keyRotation.rotate(tx, format, { type: 'system', id: 'test' });
+          throw new Error('rolled back after the new key was written');
+        }),
+      ).rejects.toThrow('rolled back');
+    }
+    // No time passes: a cache of the rolled-back keys would still be fresh.
+    expect(await signing()).toEqual(before);
   });
 });
