@@ -8,7 +8,15 @@ const recordId = z
   .string()
   .regex(/^[1-9]\d{0,14}$/, { error: 'a record id from 1 to 999999999999999' })
   .transform(Number);
-const instant = z.iso.datetime({ offset: true, error: 'an ISO 8601 date and time with offset' });
+const instant = z.iso
+  .datetime({ offset: true, error: 'an ISO 8601 date and time with offset' })
+  .refine(
+    (text) => {
+      const year = new Date(text).getUTCFullYear();
+      return year >= 2000 && year <= 9999;
+    },
+    { error: 'a date and time from the year 2000 to 9999 (UTC)' },
+  );
 
 /** GET /api/v1/audit/records: a page of the trail, newest first, every filter optional. */
 export const trailQuery = z

@@ -66,8 +66,12 @@ export function createAuditStore() {
     async trailPage(tx: Db, filter: TrailFilter, limit: number): Promise<HashableRecord[]> {
       let query = hashable(tx);
       if (filter.before !== undefined) query = query.where('id', '<', filter.before);
-      if (filter.from !== undefined) query = query.where('at', '>=', new Date(filter.from));
-      if (filter.to !== undefined) query = query.where('at', '<', new Date(filter.to));
+      // Compared as the database reads them, to the microsecond the trail publishes.
+      if (filter.from !== undefined) {
+        query = query.where('at', '>=', sql<Date>`${filter.from}::timestamptz`);
+      }
+      if (filter.to !== undefined)
+        query = query.where('at', '<', sql<Date>`${filter.to}::timestamptz`);
       if (filter.action !== undefined) query = query.where('action', '=', filter.action);
       if (filter.actor !== undefined) {
         query = query.where('actor_type', '=', 'staff').where('actor_id', '=', filter.actor);
