@@ -4,6 +4,11 @@ import { certificateNode } from '../../../test/helpers/certificates.js';
 import { shcParts, shcQr } from '../../../test/helpers/spec-codecs.js';
 import { type VaccinationWorld, vaccinationWorld } from '../../../test/helpers/vaccinations.js';
 import { expectProblem } from '../../../test/security/problem.js';
+import { createKeyRing, parseMasterKeys } from '../../crypto/keys.js';
+import { createFormatKeys } from './format-keys.js';
+import { createFormatKeyStore } from './format-store.js';
+import { createShcRevocations } from './shc-revocations.js';
+import { createCertificateStore } from './store.js';
 
 /* The SMART Health Cards revocation list (framework 1.2.0) as a foreign verifier reads it. */
 
@@ -124,5 +129,27 @@ describe('SMART Health Cards revocation list', () => {
     expectProblem(await w.t.app.inject({ url: '/.well-known/crl/not%20a%20kid.json' }), 400);
     expectProblem(await w.t.app.inject({ url: '/.well-known/crl/abc.txt' }), 400);
     expectProblem(await w.t.app.inject({ url: `/.well-known/crl/${'a'.repeat(101)}.json` }), 400);
+  });
+});
+
+describe('the revocation id', () => {
+  it('gives back every certificate id exactly, past 2^53 and with leading digits kept', () => {
+    const keys = createKeyRing(parseMasterKeys(w.masterKey, 'TEEKA_MASTER_KEY'));
+    const revocations = createShcRevocations({
+      store: createCertificateStore(),
+      formatKeys: createFormatKeys({
+        store: createFormatKeyStore(),
+        keys,
+        clock: w.clock,
+        issuerHost: 'localhost',
+      }),
+      keys,
+    });
+    for (const id of ['1', '10', '1000000000000001', '9007199254740993', '9999999999999999']) {
+      const rid = revocations.ridOf(id);
+      expect(rid).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(revocations.certificateIdOfRid(rid)).toBe(id);
+    }
+    expect(revocations.certificateIdOfRid('not-a-rid')).toBeUndefined();
   });
 });

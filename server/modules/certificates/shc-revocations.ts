@@ -57,7 +57,8 @@ export function createShcRevocations({
       if (block.length !== 16) return undefined;
       const decipher = createDecipheriv('aes-256-ecb', ridKey(), null).setAutoPadding(false);
       const text = Buffer.concat([decipher.update(block), decipher.final()]).toString('latin1');
-      return /^[0-9]{16}$/.test(text) ? String(Number(text)) : undefined;
+      // Leading zeros off as text: Number() would round an id past 2^53 (16 digits can be).
+      return /^[0-9]{16}$/.test(text) ? text.replace(/^0+(?=\d)/, '') : undefined;
     },
 
     /** The `crlVersion` of every SHC key, and the `ctr` of its list: 0 while nothing is revoked. */
