@@ -54,6 +54,14 @@ describe('HTTP platform', () => {
       headers: { 'x-request-id': '<script>alert(1)</script>' },
     });
     expect(hostile.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    // A mobile number as the id would reach every log line, span and audit record.
+    const before = t.logs.length;
+    const numbered = await t.app.inject({
+      url: '/healthz',
+      headers: { 'x-request-id': 'm-9876543210' },
+    });
+    expect(numbered.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(t.logs.slice(before).join('')).not.toContain('9876543210');
   });
 
   it('answers an unknown route with 404 problem+json', async () => {

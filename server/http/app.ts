@@ -60,6 +60,8 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+/** Ten digits in a row could be a mobile or ID number: such an id is never logged or kept. */
+const HOLDS_A_NUMBER = /\d{10}/;
 /** The built web app (npm install and npm start build it with Vite). */
 const webRoot = `${projectRoot}/web/dist`;
 
@@ -79,7 +81,9 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     // A caller's own request id is kept when it is well-formed, so that traces join up.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      return typeof given === 'string' && REQUEST_ID.test(given) && !HOLDS_A_NUMBER.test(given)
+        ? given
+        : randomUUID();
     },
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
