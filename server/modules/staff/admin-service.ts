@@ -320,6 +320,8 @@ export function createAdminService({
 
     /** Ends a login lock before its window runs out. */
     async unlock(staff: StaffPrincipal, staffId: string, context: RequestContext) {
+      // Password guessing may resume after it, as after a reset: a fresh second factor first.
+      requireStepUp(staff, 'staff.account.unlock');
       const username = await db.transaction().execute(async (tx) => {
         const { account } = await requireManageable(tx, staff, staffId, 'staff.account.unlock');
         await allowed(tx, staffActor(staff), 'staff.account.unlock', context, { subject: staffId });

@@ -119,11 +119,20 @@ describe('staff login: password + TOTP', () => {
       expect(locked.json()).toMatchObject({ code: 'login-throttled' });
       expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
     }
-    const unlock = await staff.post(
-      `/api/v1/staff/accounts/${member.id}/unlock`,
-      {},
+    // Unlocking lets password guessing resume: it takes a fresh second factor.
+    clock.advance(6 * 60_000);
+    const unlockAt = `/api/v1/staff/accounts/${member.id}/unlock`;
+    const stale = await staff.post(unlockAt, {}, admin.headers);
+    expect(stale.statusCode).toBe(403);
+    expect(stale.json()).toMatchObject({ code: 'step-up-required' });
+    clock.advance(30_000);
+    const stepUp = await staff.post(
+      '/api/v1/staff/auth/step-up',
+      { code: totp(admin.secret, clock) },
       admin.headers,
     );
+    expect(stepUp.statusCode).toBe(200);
+    const unlock = await staff.post(unlockAt, {}, admin.headers);
     expect(unlock.statusCode).toBe(200);
     await staff.login(member.username, member.password, member.secret);
     expect(
