@@ -51,7 +51,6 @@ export function createCertificateStore() {
         .executeTakeFirst();
       return row ? Buffer.from(row.pdf) : undefined;
     },
-    /** Keeps the first PDF of a certificate: a second render (a replay, a race) changes nothing. */
     /** Keeps a rendered PDF unless one is kept already; true when this one was kept. */
     async insertPdf(db: Db, row: CertificateTables['certificate_pdfs']): Promise<boolean> {
       const kept = await db
