@@ -8,7 +8,7 @@ import { OneTimeSecret } from '../admin/OneTimeSecret';
 import { StepUpField, useStepUpAction } from '../admin/step-up';
 import type { Grant } from '../api';
 import { placeOf, placeQuery } from '../place';
-import { PlacePicker, usePlaceChoice } from '../PlacePicker';
+import { PlacePanel } from '../PlacePanel';
 import {
   accountsApi,
   type EnrolmentLink,
@@ -309,15 +309,14 @@ function PlaceAccounts({ place, mine }: { place: Grant; mine: Grant[] }) {
 /** Staff accounts, for district, state and national admins within their place. */
 export function StaffAccountsPanel({ grants }: { grants: Grant[] }) {
   const { t } = useTranslation();
-  const id = useId();
-  const { places, chosen, choose, place } = usePlaceChoice(grants);
-  if (!place) return null;
   return (
-    <section aria-labelledby={`${id}-title`} className="panel">
-      <h2 id={`${id}-title`}>{t('accounts.title')}</h2>
-      <p className="hint">{t('accounts.help')}</p>
-      <PlacePicker label={t('accounts.place')} places={places} chosen={chosen} onChoose={choose} />
-      <PlaceAccounts key={chosen} place={place} mine={places} />
-    </section>
+    <PlacePanel
+      grants={grants}
+      title={t('accounts.title')}
+      help={t('accounts.help')}
+      choiceLabel={t('accounts.place')}
+    >
+      {(place, places) => <PlaceAccounts place={place} mine={places} />}
+    </PlacePanel>
   );
 }

@@ -6,7 +6,7 @@ import { ApiError } from '../../api';
 import { Link } from '../../router';
 import type { Grant } from '../api';
 import { placeOf } from '../place';
-import { PlacePicker, usePlaceChoice } from '../PlacePicker';
+import { PlacePanel } from '../PlacePanel';
 import { type AefiReport, reportsApi } from './api';
 
 function AefiTable({ report, place }: { report: AefiReport; place: string }) {
@@ -92,18 +92,21 @@ function PlaceReport({ place }: { place: Grant }) {
 /** Reports for district, state and national admins: aggregate counts of their place only. */
 export function ReportsPanel({ grants }: { grants: Grant[] }) {
   const { t } = useTranslation();
-  const id = useId();
-  const { places, chosen, choose, place } = usePlaceChoice(grants);
-  if (!place) return null;
   return (
-    <section aria-labelledby={`${id}-title`} className="panel">
-      <h2 id={`${id}-title`}>{t('reports.title')}</h2>
-      <p className="hint">{t('reports.help')}</p>
-      <PlacePicker label={t('reports.place')} places={places} chosen={chosen} onChoose={choose} />
-      <PlaceReport key={chosen} place={place} />
-      <p>
-        <Link href="/dashboard">{t('reports.dashboard')}</Link>
-      </p>
-    </section>
+    <PlacePanel
+      grants={grants}
+      title={t('reports.title')}
+      help={t('reports.help')}
+      choiceLabel={t('reports.place')}
+    >
+      {(place) => (
+        <>
+          <PlaceReport place={place} />
+          <p>
+            <Link href="/dashboard">{t('reports.dashboard')}</Link>
+          </p>
+        </>
+      )}
+    </PlacePanel>
   );
 }
