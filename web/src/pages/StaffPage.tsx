@@ -14,6 +14,7 @@ import { CorrectionsPanel } from '../staff/corrections/Corrections';
 import { Desk } from '../staff/desk/Desk';
 import { FacilityAdminScreens } from '../staff/facility/FacilityAdmin';
 import { placeOf } from '../staff/place';
+import { ReportsPanel } from '../staff/reports/Reports';
 
 // The auditor's checks bring zod, JCS and the proof code: loaded only for auditors.
 const AuditorScreens = lazy(async () => ({
@@ -97,6 +98,7 @@ export function StaffPage() {
       <FacilityAdminScreens grants={me.data.grants} />
       <StaffAccountsPanel grants={me.data.grants} />
       <CorrectionsPanel grants={me.data.grants} />
+      <ReportsPanel grants={me.data.grants} />
       {me.data.grants.some((g) => g.role === 'national-admin') && <NationalAdminScreens />}
       {me.data.grants.some((g) => g.role === 'national-admin' || g.role === 'partner-manager') && (
         <PartnerClientsPanel />

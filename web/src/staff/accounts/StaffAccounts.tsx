@@ -7,12 +7,12 @@ import { FormProblem, TextField } from '../../components/TextField';
 import { OneTimeSecret } from '../admin/OneTimeSecret';
 import { StepUpField, useStepUpAction } from '../admin/step-up';
 import type { Grant } from '../api';
-import { placeOf } from '../place';
+import { placeOf, placeQuery } from '../place';
+import { PlacePanel } from '../PlacePanel';
 import {
   accountsApi,
   type EnrolmentLink,
   grantInput,
-  placeQuery,
   type StaffAccount,
   staffProblem,
 } from './api';
@@ -25,8 +25,6 @@ import {
 } from './RolePlaceFields';
 
 const ACCOUNTS_KEY = ['staff', 'accounts'];
-/** The admins whose jurisdiction is a state, a district or the country (issue 10). */
-const ACCOUNT_ADMINS = ['national-admin', 'state-admin', 'district-admin'];
 
 /** A link to hand to its holder, and for whom. */
 type IssuedLink = EnrolmentLink & { username: string };
@@ -311,32 +309,14 @@ function PlaceAccounts({ place, mine }: { place: Grant; mine: Grant[] }) {
 /** Staff accounts, for district, state and national admins within their place. */
 export function StaffAccountsPanel({ grants }: { grants: Grant[] }) {
   const { t } = useTranslation();
-  const id = useId();
-  const places = grants.filter((g) => ACCOUNT_ADMINS.includes(g.role));
-  const [chosen, setChosen] = useState(0);
-  const place = places[chosen] ?? places[0];
-  if (!place) return null;
   return (
-    <section aria-labelledby={`${id}-title`} className="panel">
-      <h2 id={`${id}-title`}>{t('accounts.title')}</h2>
-      <p className="hint">{t('accounts.help')}</p>
-      {places.length > 1 && (
-        <div className="field">
-          <label htmlFor={`${id}-place`}>{t('accounts.place')}</label>
-          <select
-            id={`${id}-place`}
-            value={chosen}
-            onChange={(e) => setChosen(Number(e.target.value))}
-          >
-            {places.map((p, i) => (
-              <option key={`${p.role}-${placeOf(p, t)}`} value={i}>
-                {placeOf(p, t)}
-              </option>
-            ))}
-          </select>
-        </div>
-      )}
-      <PlaceAccounts key={chosen} place={place} mine={places} />
-    </section>
+    <PlacePanel
+      grants={grants}
+      title={t('accounts.title')}
+      help={t('accounts.help')}
+      choiceLabel={t('accounts.place')}
+    >
+      {(place, places) => <PlaceAccounts place={place} mine={places} />}
+    </PlacePanel>
   );
 }

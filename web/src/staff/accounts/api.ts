@@ -3,6 +3,7 @@ import type { TFunction } from 'i18next';
 import { ApiError, request } from '../../api';
 import { problemOf } from '../admin/step-up';
 import { type Grant, staffPost } from '../api';
+import { type PlaceQuery, placeQuery, withPlace } from '../place';
 
 export interface StaffAccount {
   id: string;
@@ -18,9 +19,6 @@ export interface EnrolmentLink {
   expiresAt: string;
 }
 
-/** A place as the list query names it: none for the whole country, else exactly one id. */
-export type PlaceQuery = Partial<Pick<Grant, 'state_id' | 'district_id' | 'center_id'>>;
-
 /** A grant as the create and grants APIs take it. */
 export type GrantInput = { role: string } & PlaceQuery;
 
@@ -29,12 +27,7 @@ const one = (id: string) => `${ACCOUNTS}/${encodeURIComponent(id)}`;
 
 /** The account admin's calls: server/modules/staff/routes.ts. */
 export const accountsApi = {
-  list: (place: PlaceQuery) => {
-    const query = new URLSearchParams(
-      Object.entries(place).map(([key, value]) => [key, String(value)]),
-    ).toString();
-    return request<{ accounts: StaffAccount[] }>(query ? `${ACCOUNTS}?${query}` : ACCOUNTS);
-  },
+  list: (place: PlaceQuery) => request<{ accounts: StaffAccount[] }>(withPlace(ACCOUNTS, place)),
   create: (body: { username: string; grants: GrantInput[] }) =>
     staffPost<EnrolmentLink & { id: string }>(ACCOUNTS, body),
   setGrants: (id: string, grants: GrantInput[]) =>
@@ -44,14 +37,6 @@ export const accountsApi = {
   disable: (id: string) => staffPost(`${one(id)}/disable`, undefined),
   unlock: (id: string) => staffPost(`${one(id)}/unlock`, undefined),
 };
-
-/** A grant's place as the API names it: only the id of its own level, none for the country. */
-export function placeQuery(grant: Omit<Grant, 'role'>): PlaceQuery {
-  if (grant.center_id !== null) return { center_id: grant.center_id };
-  if (grant.district_id !== null) return { district_id: grant.district_id };
-  if (grant.state_id !== null) return { state_id: grant.state_id };
-  return {};
-}
 
 export const grantInput = (grant: Grant): GrantInput => ({
   role: grant.role,
