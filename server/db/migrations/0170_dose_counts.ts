@@ -10,7 +10,10 @@ import { type Kysely, sql } from 'kysely';
  * once across the country do not queue on one row per group; a group's count is the sum
  * over its shards (a shard may go below zero when a dose leaves a group through another
  * shard than it came in by). Each statement's changes are applied in key order, so two
- * statements' row locks cannot cross.
+ * single statements' row locks cannot cross; a transaction of several (a correction of
+ * gender and birth year) can still deadlock with another on a shared shard, rarely (1 in 64
+ * per row shared), and the database then rolls one back for the caller to retry (the dose
+ * and correction paths retry by themselves; see server/db/errors.ts).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -57,7 +60,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     -- One dose's change as dose_counts_add takes it, with the person's gender.
     CREATE FUNCTION dose_change(d doses, gender_id integer, delta integer)
-    RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    RETURNS jsonb LANGUAGE sql STABLE AS $$
       SELECT jsonb_build_object(
         'vaccinated_at', d.vaccinated_at, 'center_id', d.center_id, 'vaccine', d.vaccine,
         'gender_id', $2, 'dose', d.dose, 'age_band', d.age_band, 'delta', $3)
