@@ -1,6 +1,6 @@
 import { deflateRawSync, deflateSync, inflateRawSync, inflateSync } from 'node:zlib';
 
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Certificate } from '../../server/modules/certificates/service.js';
@@ -12,6 +12,7 @@ import {
   expectNoSeriousViolations,
   firstDose,
   registeredBeneficiary,
+  verifyPasted,
 } from '../helpers/web.js';
 
 /** The same bytes with one name changed (same length, so the CBOR or JSON stays well formed). */
@@ -48,25 +49,13 @@ describe.runIf(browserAvailable)('SMART Health Cards and EU DCCs in the web veri
     await t.close();
   });
 
-  async function verifyText(page: Page, text: string) {
-    await page.getByLabel('QR code text').fill(text);
-    await page.getByRole('button', { name: 'Verify', exact: true }).click();
-    const result = page.getByTestId('verify-result');
-    await result.waitFor();
-    return {
-      status: await result.getAttribute('data-status'),
-      format: await result.getByTestId('verify-format').getAttribute('data-format'),
-      text: (await result.textContent()) ?? '',
-    };
-  }
-
   it('says valid and names the format for an SHC and a DCC, invalid with the reason for tampered ones, and revoked for a revoked DCC', async () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
     const page = await context.newPage();
     await page.goto(`${url}/verify`);
     await expect.poll(() => page.getByTestId('keys-status').textContent()).toContain('saved');
 
-    const card = await verifyText(page, shc.qrText);
+    const card = await verifyPasted(page, shc.qrText);
     expect(card).toMatchObject({ status: 'valid', format: 'smart-health-card' });
     expect(card.text).toContain('Format: SMART Health Card');
     expect(await page.getByTestId('fact-name').textContent()).toBe('Meera Iyer');
@@ -79,9 +68,9 @@ describe.runIf(browserAvailable)('SMART Health Cards and EU DCCs in the web veri
 
     // The .smart-health-card file's JSON, pasted.
     const file = JSON.stringify({ verifiableCredential: [shc.jws] });
-    expect(await verifyText(page, file)).toMatchObject({ status: 'valid' });
+    expect(await verifyPasted(page, file)).toMatchObject({ status: 'valid' });
 
-    const eu = await verifyText(page, dcc.qrText);
+    const eu = await verifyPasted(page, dcc.qrText);
     expect(eu).toMatchObject({ status: 'valid', format: 'eu-dcc' });
     expect(eu.text).toContain('Format: EU Digital COVID Certificate');
     expect(await page.getByTestId('fact-dose').textContent()).toBe('Dose 1 of 2');
@@ -91,27 +80,27 @@ describe.runIf(browserAvailable)('SMART Health Cards and EU DCCs in the web veri
     const [header = '', body = '', signature = ''] = shcJws(shc.qrText).split('.');
     const changedBody = deflateRawSync(renamed(inflateRawSync(Buffer.from(body, 'base64url'))));
     const tamperedCard = shcQr(`${header}.${changedBody.toString('base64url')}.${signature}`);
-    const badCard = await verifyText(page, tamperedCard);
+    const badCard = await verifyPasted(page, tamperedCard);
     expect(badCard).toMatchObject({ status: 'invalid', format: 'smart-health-card' });
     expect(badCard.text).toContain('changed after it was issued');
     expect(badCard.text).not.toContain('Meena');
 
     const cose = inflateSync(base45(dcc.qrText.slice(4)));
     const tamperedDcc = `HC1:${toBase45(deflateSync(renamed(cose)))}`;
-    const badDcc = await verifyText(page, tamperedDcc);
+    const badDcc = await verifyPasted(page, tamperedDcc);
     expect(badDcc).toMatchObject({ status: 'invalid', format: 'eu-dcc' });
     expect(badDcc.text).toContain('changed after it was issued');
 
     // An unpublished SHC key, and a DCC signer not on the trust list.
     const otherKid = Buffer.from(JSON.stringify({ zip: 'DEF', alg: 'ES256', kid: 'x'.repeat(43) }));
     const unknownKey = shcQr(`${otherKid.toString('base64url')}.${body}.${signature}`);
-    expect((await verifyText(page, unknownKey)).text).toContain('never published');
+    expect((await verifyPasted(page, unknownKey)).text).toContain('never published');
     const kidAt = cose.indexOf(Buffer.from([0x04, 0x48])) + 2; // protected header: 4 => bstr(8)
     const foreign = Buffer.from(cose);
     foreign.fill(0, kidAt, kidAt + 8);
-    const foreignDcc = await verifyText(page, `HC1:${toBase45(deflateSync(foreign))}`);
+    const foreignDcc = await verifyPasted(page, `HC1:${toBase45(deflateSync(foreign))}`);
     expect(foreignDcc.text).toContain('not trusted here');
-    expect((await verifyText(page, 'HC1:6BFOXN%TS3DH0YOJ58S S-W5HDC')).text).toContain(
+    expect((await verifyPasted(page, 'HC1:6BFOXN%TS3DH0YOJ58S S-W5HDC')).text).toContain(
       'damaged or incomplete',
     );
 
@@ -120,7 +109,7 @@ describe.runIf(browserAvailable)('SMART Health Cards and EU DCCs in the web veri
       .execute((tx) =>
         t.certificates.revokeCertificate(tx, certificate.certificateId, 'correction'),
       );
-    const revoked = await verifyText(page, dcc.qrText);
+    const revoked = await verifyPasted(page, dcc.qrText);
     expect(revoked).toMatchObject({ status: 'revoked', format: 'eu-dcc' });
     expect(revoked.text).not.toContain('Meera');
     await context.close();

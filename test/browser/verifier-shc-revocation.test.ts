@@ -1,10 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { browserAvailable, launchBrowser, screenshot } from '../helpers/browser.js';
 import { listen } from '../helpers/server.js';
 import { type VaccinationWorld, vaccinationWorld } from '../helpers/vaccinations.js';
-import { expectNoSeriousViolations } from '../helpers/web.js';
+import { expectNoSeriousViolations, verifyPasted } from '../helpers/web.js';
 
 /*
  * The revocation of SMART Health Cards and EU DCCs in the web verifier, revoked the real way:
@@ -49,32 +49,19 @@ describe.runIf(browserAvailable)('SHC and DCC revocation in the web verifier', (
     await w.close();
   });
 
-  async function verifyText(page: Page, text: string) {
-    await page.getByLabel('QR code text').fill(text);
-    await page.getByRole('button', { name: 'Verify', exact: true }).click();
-    const result = page.getByTestId('verify-result');
-    await result.waitFor();
-    return {
-      status: await result.getAttribute('data-status'),
-      format: await result.getByTestId('verify-format').getAttribute('data-format'),
-      text: (await result.textContent()) ?? '',
-      note: (await result.getByTestId('revocation-note').textContent()) ?? '',
-    };
-  }
-
   it('says revoked with the reason for a card revoked by a correction, valid for another, and still so offline from the saved lists', async () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
     const page = await context.newPage();
     await page.goto(`${url}/verify`);
     await expect.poll(() => page.getByTestId('keys-status').textContent()).toContain('saved');
 
-    const before = await verifyText(page, revoked.shc);
+    const before = await verifyPasted(page, revoked.shc);
     expect(before).toMatchObject({ status: 'valid', format: 'smart-health-card' });
     expect(before.note).toBe('Not revoked (checked with the issuer just now).');
 
     await w.approvedCorrection(revoked.token, revoked.ref, { name: 'Tess Person' });
 
-    const card = await verifyText(page, revoked.shc);
+    const card = await verifyPasted(page, revoked.shc);
     expect(card).toMatchObject({ status: 'revoked', format: 'smart-health-card' });
     expect(card.text).toContain(
       'The issuer revoked this certificate, for example after a correction',
@@ -93,21 +80,21 @@ describe.runIf(browserAvailable)('SHC and DCC revocation in the web verifier', (
     await screenshot(page, 'verify-shc-revoked-hindi-360');
     await page.getByTestId('language').selectOption('en');
 
-    const other = await verifyText(page, valid.shc);
+    const other = await verifyPasted(page, valid.shc);
     expect(other).toMatchObject({ status: 'valid', format: 'smart-health-card' });
     expect(other.note).toBe('Not revoked (checked with the issuer just now).');
     // The EU DCC's UVCI holds the certificate id in clear: the domestic list applies to it.
-    const eu = await verifyText(page, revoked.dcc);
+    const eu = await verifyPasted(page, revoked.dcc);
     expect(eu).toMatchObject({ status: 'revoked', format: 'eu-dcc' });
 
     await context.setOffline(true);
-    const offline = await verifyText(page, revoked.shc);
+    const offline = await verifyPasted(page, revoked.shc);
     expect(offline.status).toBe('revoked');
     expect(offline.note).toContain('On the revocation list saved on');
-    const offlineValid = await verifyText(page, valid.shc);
+    const offlineValid = await verifyPasted(page, valid.shc);
     expect(offlineValid.status).toBe('valid');
     expect(offlineValid.note).toContain('Not on the revocation list saved on');
-    expect((await verifyText(page, revoked.dcc)).status).toBe('revoked');
+    expect((await verifyPasted(page, revoked.dcc)).status).toBe('revoked');
     await context.setOffline(false);
 
     // A new page whose requests all fail: only what the first one saved remains.
@@ -115,10 +102,10 @@ describe.runIf(browserAvailable)('SHC and DCC revocation in the web verifier', (
     await second.route(/\/\.well-known\/|\/api\//, (route) => route.abort('internetdisconnected'));
     await second.goto(`${url}/verify`);
     await expect.poll(() => second.getByTestId('keys-status').textContent()).toContain('Offline');
-    const saved = await verifyText(second, revoked.shc);
+    const saved = await verifyPasted(second, revoked.shc);
     expect(saved.status).toBe('revoked');
     expect(saved.note).toContain('On the revocation list saved on');
-    expect((await verifyText(second, valid.shc)).status).toBe('valid');
+    expect((await verifyPasted(second, valid.shc)).status).toBe('valid');
     await context.close();
   });
 
@@ -128,7 +115,7 @@ describe.runIf(browserAvailable)('SHC and DCC revocation in the web verifier', (
     // The keys load (the signature is checked), the revocation list does not.
     await page.route(/\/\.well-known\/crl\//, (route) => route.abort('internetdisconnected'));
     await page.goto(`${url}/verify`);
-    const answer = await verifyText(page, revoked.shc);
+    const answer = await verifyPasted(page, revoked.shc);
     expect(answer).toMatchObject({ status: 'valid', format: 'smart-health-card' });
     expect(answer.note).toBe(
       'Revocation not checked: you are offline and no revocation list is saved on this device.',

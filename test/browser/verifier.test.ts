@@ -18,6 +18,7 @@ import {
   firstDose,
   qrVideoFile,
   registeredBeneficiary,
+  verifyPasted,
 } from '../helpers/web.js';
 
 /** The credential inside a QR text, parsed (the test's own decoder: Node's zlib). */
@@ -78,21 +79,10 @@ describe.runIf(browserAvailable)('certificate verifier page in a real browser', 
     return page;
   }
 
-  async function verifyText(page: Page, text: string) {
-    await page.getByLabel('QR code text').fill(text);
-    await page.getByRole('button', { name: 'Verify', exact: true }).click();
-    const result = page.getByTestId('verify-result');
-    await result.waitFor();
-    return {
-      status: await result.getAttribute('data-status'),
-      text: (await result.textContent()) ?? '',
-    };
-  }
-
   it('says valid with the name, dose and vaccine for a pasted QR text, on a 360 px phone, with no serious accessibility issue', async () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
     const page = await openVerifier(context);
-    const answer = await verifyText(page, certificate.qrText);
+    const answer = await verifyPasted(page, certificate.qrText);
     expect(answer.status).toBe('valid');
     expect(await page.getByTestId('fact-name').textContent()).toBe(NAME);
     expect(await page.getByTestId('fact-dose').textContent()).toBe('Dose 1 of 2');
@@ -110,7 +100,7 @@ describe.runIf(browserAvailable)('certificate verifier page in a real browser', 
     const page = await openVerifier(context);
     const credential = credentialOf(certificate.qrText);
     credential.credentialSubject.name = 'Meera Iyar';
-    const answer = await verifyText(page, encodeQrText(credential));
+    const answer = await verifyPasted(page, encodeQrText(credential));
     expect(answer.status).toBe('invalid');
     expect(answer.text).toContain('changed after it was issued');
     expect(answer.text).not.toContain('Meera Iyar');
@@ -132,7 +122,7 @@ describe.runIf(browserAvailable)('certificate verifier page in a real browser', 
       }),
       encodeQrText({ hello: 'world' }),
     ]) {
-      const answer = await verifyText(page, text);
+      const answer = await verifyPasted(page, text);
       reasons.push([answer.status ?? '', answer.text]);
     }
     expect(reasons.map(([status]) => status)).toEqual([
@@ -195,9 +185,9 @@ describe.runIf(browserAvailable)('certificate verifier page in a real browser', 
   it('still says valid offline with the saved keys, in a page that never reached the server', async () => {
     const context = await browser.newContext();
     const first = await openVerifier(context);
-    expect((await verifyText(first, certificate.qrText)).status).toBe('valid');
+    expect((await verifyPasted(first, certificate.qrText)).status).toBe('valid');
     await context.setOffline(true);
-    const offline = await verifyText(first, certificate.qrText);
+    const offline = await verifyPasted(first, certificate.qrText);
     expect(offline.status).toBe('valid');
     expect(await first.getByTestId('revocation-note').textContent()).toContain('you are offline');
     await context.setOffline(false);
@@ -207,7 +197,7 @@ describe.runIf(browserAvailable)('certificate verifier page in a real browser', 
     await second.route(/\/\.well-known\/|\/api\//, (route) => route.abort('internetdisconnected'));
     await second.goto(`${url}/verify`);
     await expect.poll(() => second.getByTestId('keys-status').textContent()).toContain('Offline');
-    const answer = await verifyText(second, certificate.qrText);
+    const answer = await verifyPasted(second, certificate.qrText);
     expect(answer.status).toBe('valid');
     expect(await second.getByTestId('fact-name').textContent()).toBe(NAME);
     await context.close();
@@ -224,18 +214,18 @@ describe.runIf(browserAvailable)('certificate verifier page in a real browser', 
       .execute((tx) => t.certificates.issueCertificate(tx, firstDose(ref, 'Arjun Rao')));
     const context = await browser.newContext();
     const page = await openVerifier(context);
-    expect((await verifyText(page, revoked.qrText)).status).toBe('valid');
+    expect((await verifyPasted(page, revoked.qrText)).status).toBe('valid');
     await t.database.db
       .transaction()
       .execute((tx) => t.certificates.revokeCertificate(tx, revoked.certificateId, 'correction'));
-    const online = await verifyText(page, revoked.qrText);
+    const online = await verifyPasted(page, revoked.qrText);
     expect(online.status).toBe('revoked');
     expect(online.text).toContain('revoked this certificate');
     expect(online.text).not.toContain('Arjun Rao');
     await context.setOffline(true);
-    expect((await verifyText(page, revoked.qrText)).status).toBe('revoked');
+    expect((await verifyPasted(page, revoked.qrText)).status).toBe('revoked');
     // The other certificate is still valid from the same saved list.
-    expect((await verifyText(page, certificate.qrText)).status).toBe('valid');
+    expect((await verifyPasted(page, certificate.qrText)).status).toBe('valid');
     await context.close();
   });
 

@@ -215,3 +215,22 @@ export async function qrVideoFile(text: string, file: string): Promise<void> {
   const header = Buffer.from(`YUV4MPEG2 W${side} H${side} F10:1 Ip A1:1 C420jpeg\nFRAME\n`);
   await writeFile(file, Buffer.concat([header, luma, chroma]));
 }
+
+/**
+ * Pastes `text` into the verifier page and reads its answer: the status, the format named,
+ * the whole text, and the note on how fresh the revocation check was ('' when absent).
+ */
+export async function verifyPasted(page: Page, text: string) {
+  await page.getByLabel('QR code text').fill(text);
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  const result = page.getByTestId('verify-result');
+  await result.waitFor();
+  const format = result.getByTestId('verify-format');
+  const note = result.getByTestId('revocation-note');
+  return {
+    status: await result.getAttribute('data-status'),
+    format: (await format.count()) > 0 ? await format.getAttribute('data-format') : null,
+    text: (await result.textContent()) ?? '',
+    note: (await note.count()) > 0 ? ((await note.textContent()) ?? '') : '',
+  };
+}
